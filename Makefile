@@ -1,0 +1,52 @@
+# Housecall — build, run, test, benchmark.
+# `make run` builds and starts the server in development mode; `make test` runs everything CI runs.
+
+GO        ?= go
+BIN       := bin/housecall
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X main.version=$(VERSION)
+DATA_DIR  ?= data
+FHIR_DEFS := tools/fhir-defs/node_modules/hl7.fhir.r4.examples/package.json
+
+# PostgreSQL for the integration tests (trust auth on this machine and in CI).
+export HOUSECALL_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+# Tests that need fixtures (FHIR examples, ../shared data, PostgreSQL) fail instead of skipping.
+export HOUSECALL_REQUIRE_FIXTURES := 1
+
+.PHONY: all build run test test-short vet fmt generate deps bench-fhir clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/housecall
+
+run: build
+	./$(BIN) serve --dev --data-dir $(DATA_DIR)
+
+# Official FHIR R4 definitions and examples (CC0) for `go generate` and the example round-trip tests.
+$(FHIR_DEFS): tools/fhir-defs/package.json tools/fhir-defs/package-lock.json
+	npm ci --prefix tools/fhir-defs --no-audit --no-fund
+	@touch $@
+
+deps: $(FHIR_DEFS)
+
+generate: deps
+	$(GO) generate ./internal/fhir/...
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l cmd internal tools 2>/dev/null)" || { echo "gofmt needed:"; gofmt -l cmd internal tools; exit 1; }
+
+# Everything: unit, integration (real PostgreSQL), conformance and end-to-end tests, with the race detector.
+test: deps vet
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+# Quick loop while developing: no race detector, cached results.
+test-short:
+	$(GO) test -short ./...
+
+bench-fhir: deps
+	$(GO) run ./tools/benchfhir
+
+clean:
+	rm -rf bin

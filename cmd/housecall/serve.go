@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/housecall/housecall/internal/config"
+	"github.com/housecall/housecall/internal/demo"
+	"github.com/housecall/housecall/internal/fhir/rest"
+	"github.com/housecall/housecall/internal/httpapi"
+	"github.com/housecall/housecall/internal/store"
+	"github.com/housecall/housecall/internal/store/backend"
+)
+
+// loadConfig reads and validates the configuration of a subcommand.
+func loadConfig(name string, args, environ []string) (config.Config, []string, error) {
+	cfg, rest, err := config.Load(name, args, environ)
+	if err != nil {
+		return cfg, nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, nil, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	return cfg, rest, nil
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStore opens the configured backend and runs migrations.
+func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
+	st, err := backend.Open(ctx, cfg.DataDir, cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("opening the database: %w", err)
+	}
+	return st, nil
+}
+
+func backendName(cfg config.Config) string {
+	if cfg.DatabaseURL != "" {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+func serve(ctx context.Context, args, environ []string, stderr io.Writer) error {
+	cfg, extra, err := loadConfig("serve", args, environ)
+	if err != nil {
+		return err
+	}
+	if len(extra) > 0 {
+		return fmt.Errorf("serve takes no arguments, got %q", extra)
+	}
+	logger := newLogger(cfg, stderr)
+	slog.SetDefault(logger)
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rest.SoftwareVersion = version
+
+	if cfg.Dev {
+		n, err := demo.Load(ctx, rest.NewEngine(rest.Options{Store: st}))
+		if err != nil {
+			return err
+		}
+		logger.Info("demo data loaded", "resources", n)
+	}
+
+	handler := httpapi.New(httpapi.Options{Store: st, Logger: logger, PublicURL: cfg.PublicURL, MaxBodyBytes: cfg.MaxBodyBytes})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("housecall listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String(), "fhir", "http://"+ln.Addr().String()+httpapi.FHIRPrefix,
+		"database", backendName(cfg), "dev", cfg.Dev, "version", version)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "timeout", time.Duration(cfg.ShutdownTimeout).String())
+	sctx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.ShutdownTimeout))
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("graceful shutdown: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+func migrate(ctx context.Context, args, environ []string, stdout io.Writer) error {
+	cfg, _, err := loadConfig("migrate", args, environ)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	fmt.Fprintf(stdout, "%s database is up to date\n", backendName(cfg))
+	return nil
+}

@@ -1,0 +1,285 @@
+// Package config holds Housecall's typed configuration. Values are layered:
+// built-in defaults, then an optional JSON file, then HOUSECALL_* environment
+// variables, then command-line flags. Unknown keys are rejected at every layer
+// and the result is validated before anything starts.
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of one Housecall process.
+type Config struct {
+	// Addr is the HTTP listen address (HOST:PORT).
+	Addr string `json:"addr"`
+	// DataDir holds the SQLite database and other local state.
+	DataDir string `json:"data_dir"`
+	// DatabaseURL selects PostgreSQL when it is a postgres:// URL; empty means SQLite in DataDir.
+	DatabaseURL string `json:"database_url"`
+	// PublicURL is the externally visible base URL (scheme://host[:port]) used in
+	// links the server returns (Bundle fullUrl, Location). Empty: derived from each request.
+	PublicURL string `json:"public_url"`
+	// Dev binds to loopback and loads demo data.
+	Dev bool `json:"dev"`
+	// MaxBodyBytes caps request bodies; larger ones get 413.
+	MaxBodyBytes int64 `json:"max_body_bytes"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `json:"log_level"`
+	// LogFormat is text or json.
+	LogFormat string `json:"log_format"`
+	// ShutdownTimeout bounds graceful shutdown.
+	ShutdownTimeout Duration `json:"shutdown_timeout"`
+}
+
+// Duration is a time.Duration that reads and writes as a Go duration string ("30s").
+type Duration time.Duration
+
+// UnmarshalJSON accepts a duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration must be a string like \"30s\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// Defaults returns the built-in configuration.
+func Defaults() Config {
+	return Config{
+		Addr:            ":8080",
+		DataDir:         "data",
+		MaxBodyBytes:    16 << 20,
+		LogLevel:        "info",
+		LogFormat:       "text",
+		ShutdownTimeout: Duration(15 * time.Second),
+	}
+}
+
+// field describes one setting for the env and flag layers.
+type field struct {
+	key   string // JSON key; env is HOUSECALL_ + upper(key); flag is key with - for _
+	usage string
+	set   func(c *Config, v string) error
+	get   func(c *Config) string
+	bool  bool
+}
+
+func fields() []field {
+	str := func(p func(*Config) *string) (func(*Config, string) error, func(*Config) string) {
+		return func(c *Config, v string) error { *p(c) = v; return nil }, func(c *Config) string { return *p(c) }
+	}
+	var fs []field
+	add := func(key, usage string, p func(*Config) *string) {
+		s, g := str(p)
+		fs = append(fs, field{key: key, usage: usage, set: s, get: g})
+	}
+	add("addr", "listen address HOST:PORT", func(c *Config) *string { return &c.Addr })
+	add("data_dir", "folder for the SQLite database and local state", func(c *Config) *string { return &c.DataDir })
+	add("database_url", "PostgreSQL URL (postgres://…); empty uses SQLite in the data folder", func(c *Config) *string { return &c.DatabaseURL })
+	add("public_url", "externally visible base URL, e.g. https://visits.example.org", func(c *Config) *string { return &c.PublicURL })
+	add("log_level", "debug, info, warn or error", func(c *Config) *string { return &c.LogLevel })
+	add("log_format", "text or json", func(c *Config) *string { return &c.LogFormat })
+	fs = append(fs,
+		field{key: "dev", usage: "development mode: loopback only, demo data", bool: true,
+			set: func(c *Config, v string) error {
+				b, err := strconv.ParseBool(v)
+				if err != nil {
+					return fmt.Errorf("not a boolean: %q", v)
+				}
+				c.Dev = b
+				return nil
+			},
+			get: func(c *Config) string { return strconv.FormatBool(c.Dev) }},
+		field{key: "max_body_bytes", usage: "largest accepted request body in bytes",
+			set: func(c *Config, v string) error {
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil {
+					return fmt.Errorf("not an integer: %q", v)
+				}
+				c.MaxBodyBytes = n
+				return nil
+			},
+			get: func(c *Config) string { return strconv.FormatInt(c.MaxBodyBytes, 10) }},
+		field{key: "shutdown_timeout", usage: "how long graceful shutdown may take (e.g. 15s)",
+			set: func(c *Config, v string) error {
+				d, err := time.ParseDuration(v)
+				if err != nil {
+					return fmt.Errorf("not a duration: %q", v)
+				}
+				c.ShutdownTimeout = Duration(d)
+				return nil
+			},
+			get: func(c *Config) string { return time.Duration(c.ShutdownTimeout).String() }},
+	)
+	return fs
+}
+
+// EnvPrefix prefixes every environment variable Housecall reads.
+const EnvPrefix = "HOUSECALL_"
+
+// flagValue records a flag given on the command line; it is applied after
+// the file and the environment so that flags win.
+type flagValue struct {
+	f     field
+	value string
+	given bool
+}
+
+func (v *flagValue) String() string   { return v.value }
+func (v *flagValue) IsBoolFlag() bool { return v.f.bool }
+func (v *flagValue) Set(s string) error {
+	v.value, v.given = s, true
+	return nil
+}
+
+// Load builds the configuration for a subcommand: defaults, then the JSON
+// file named by --config or HOUSECALL_CONFIG, then HOUSECALL_* variables from
+// environ, then flags. It returns the positional arguments left after the flags.
+func Load(name string, args []string, environ []string) (Config, []string, error) {
+	cfg := Defaults()
+	env := map[string]string{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, EnvPrefix) {
+			env[k] = v
+		}
+	}
+
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	var usage strings.Builder
+	fs.SetOutput(&usage)
+	configPath := fs.String("config", env[EnvPrefix+"CONFIG"], "JSON configuration file (also "+EnvPrefix+"CONFIG)")
+	var given []*flagValue
+	known := map[string]field{"CONFIG": {}}
+	for _, f := range fields() {
+		v := &flagValue{f: f}
+		fs.Var(v, strings.ReplaceAll(f.key, "_", "-"), f.usage+" (env "+EnvPrefix+strings.ToUpper(f.key)+")")
+		given = append(given, v)
+		known[strings.ToUpper(f.key)] = f
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(os.Stderr)
+			fs.PrintDefaults()
+		}
+		return cfg, nil, fmt.Errorf("%s: %w", name, err)
+	}
+
+	if *configPath != "" {
+		if err := loadFile(&cfg, *configPath); err != nil {
+			return cfg, nil, err
+		}
+	}
+	var errs []error
+	for k, v := range env {
+		f, ok := known[strings.TrimPrefix(k, EnvPrefix)]
+		if !ok {
+			errs = append(errs, fmt.Errorf("unknown environment variable %s", k))
+			continue
+		}
+		if f.set == nil {
+			continue // HOUSECALL_CONFIG, handled above
+		}
+		if err := f.set(&cfg, v); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", k, err))
+		}
+	}
+	for _, v := range given {
+		if !v.given {
+			continue
+		}
+		if err := v.f.set(&cfg, v.value); err != nil {
+			errs = append(errs, fmt.Errorf("--%s: %w", strings.ReplaceAll(v.f.key, "_", "-"), err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return cfg, nil, err
+	}
+	if cfg.Dev {
+		cfg.Addr = loopback(cfg.Addr)
+	}
+	return cfg, fs.Args(), nil
+}
+
+// loadFile reads a JSON configuration file, rejecting unknown keys.
+func loadFile(cfg *Config, path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(cfg); err != nil {
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
+	if dec.More() {
+		return fmt.Errorf("config file %s: trailing data after the JSON object", path)
+	}
+	return nil
+}
+
+// loopback rewrites a listen address so that it only accepts local
+// connections: --dev must never expose demo data on a network.
+func loopback(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return addr
+	}
+	return net.JoinHostPort("127.0.0.1", port)
+}
+
+// Validate reports every problem with the configuration.
+func (c *Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("addr %q: want HOST:PORT: %w", c.Addr, err))
+	}
+	if c.DatabaseURL == "" && c.DataDir == "" {
+		errs = append(errs, errors.New("data_dir is required when database_url is empty"))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, errors.New("database_url must be a postgres:// or postgresql:// URL"))
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			errs = append(errs, fmt.Errorf("public_url %q: want scheme://host[:port] without a path", c.PublicURL))
+		}
+	}
+	if c.MaxBodyBytes < 1024 {
+		errs = append(errs, fmt.Errorf("max_body_bytes %d: must be at least 1024", c.MaxBodyBytes))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log_level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("log_format %q: want text or json", c.LogFormat))
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, errors.New("shutdown_timeout must be positive"))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,55 @@
+package rest
+
+import (
+	"context"
+
+	"github.com/housecall/housecall/internal/store"
+)
+
+// This file is the only place the Engine touches the store. Access control
+// and audit hook in here: each method receives the request context, which
+// carries the caller, and the type and id of what is touched.
+
+// inTx runs fn in one store transaction.
+func (e *Engine) inTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	return e.store.InTx(ctx, fn)
+}
+
+// readCurrent reads the current version of typ/id through r (the store or a transaction).
+func (e *Engine) readCurrent(ctx context.Context, r store.Reader, typ, id string) (*store.Resource, error) {
+	if r == nil {
+		r = e.store
+	}
+	res, err := r.Read(ctx, typ, id)
+	return res, storeError(err, typ, id)
+}
+
+// readVersion reads one version of typ/id.
+func (e *Engine) readVersion(ctx context.Context, r store.Reader, typ, id string, version int64) (*store.Resource, error) {
+	if r == nil {
+		r = e.store
+	}
+	res, err := r.VRead(ctx, typ, id, version)
+	return res, storeError(err, typ, id+"/_history/"+itoa(version))
+}
+
+// list pages through current resources of a type.
+func (e *Engine) list(ctx context.Context, r store.Reader, q store.ListQuery) (*store.ListPage, error) {
+	if r == nil {
+		r = e.store
+	}
+	page, err := r.List(ctx, q)
+	return page, storeError(err, q.Type, "")
+}
+
+// historyPage reads a page of history.
+func (e *Engine) historyPage(ctx context.Context, q store.HistoryQuery) (*store.HistoryPage, error) {
+	page, err := e.store.History(ctx, q)
+	return page, storeError(err, q.Type, q.ID)
+}
+
+// put writes one version inside tx.
+func (e *Engine) put(ctx context.Context, tx store.Tx, w store.Write) (*store.Resource, error) {
+	res, err := tx.Write(ctx, w)
+	return res, storeError(err, w.Type, w.ID)
+}

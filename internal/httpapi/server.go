@@ -1,0 +1,116 @@
+// Package httpapi assembles Housecall's HTTP surface: the route table, the
+// middleware every request passes through, and the operational endpoints
+// (/healthz, /readyz). Domain handlers live in their own packages.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/housecall/housecall/internal/fhir/rest"
+	"github.com/housecall/housecall/internal/store"
+)
+
+// FHIRPrefix is where the FHIR R4 API is mounted.
+const FHIRPrefix = "/fhir/r4"
+
+// Options are what the HTTP layer needs from the process.
+type Options struct {
+	Store        store.Store
+	Logger       *slog.Logger
+	PublicURL    string
+	MaxBodyBytes int64
+}
+
+// New returns the root handler.
+func New(o Options) http.Handler {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	engine := rest.NewEngine(rest.Options{Store: o.Store})
+	fhirHandler := rest.NewHandler(engine, rest.HandlerOptions{
+		Prefix: FHIRPrefix, PublicURL: o.PublicURL, MaxBodyBytes: o.MaxBodyBytes, Logger: o.Logger,
+	})
+
+	mux := http.NewServeMux()
+	mux.Handle(FHIRPrefix+"/", fhirHandler)
+	mux.Handle(FHIRPrefix, fhirHandler)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := o.Store.Ping(ctx); err != nil {
+			o.Logger.WarnContext(r.Context(), "readiness check failed", "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database not reachable"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	return withMiddleware(mux, o.Logger)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// statusWriter records what a handler answered, for the access log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += int64(n)
+	return n, err
+}
+
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// withMiddleware adds security headers, panic recovery and an access log.
+// The log names the matched route pattern, never the path or query, which
+// can carry identifiers and search terms (PHI).
+func withMiddleware(next http.Handler, logger *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		h := sw.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cache-Control", "no-store")
+		defer func() {
+			if p := recover(); p != nil {
+				logger.ErrorContext(r.Context(), "panic serving request", "method", r.Method, "route", r.Pattern, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					writeJSON(sw, http.StatusInternalServerError, map[string]string{"error": "internal server error"})
+				}
+			}
+			logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("method", r.Method), slog.String("route", r.Pattern),
+				slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes),
+				slog.Duration("duration", time.Since(start)))
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}

@@ -1,0 +1,110 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// migration is one ordered schema step. Steps are append-only: never edit a
+// released one, add a new one instead.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+var migrations = []migration{
+	{1, "resource versions and current pointers", `
+CREATE SEQUENCE resource_versions_seq AS bigint;
+
+CREATE TABLE resource_versions (
+	seq          bigint      PRIMARY KEY,
+	type         text        COLLATE "C" NOT NULL,
+	id           text        COLLATE "C" NOT NULL,
+	version      bigint      NOT NULL,
+	last_updated timestamptz NOT NULL,
+	deleted      boolean     NOT NULL,
+	method       text        NOT NULL,
+	-- The exact bytes Stamp rendered (jsonb would reorder keys). lz4 is
+	-- several times cheaper than the default pglz on write.
+	body         bytea       COMPRESSION lz4
+);
+-- VRead, and instance history (version order equals seq order per resource).
+CREATE UNIQUE INDEX resource_versions_instance ON resource_versions (type, id, version);
+-- Type-level history by seq; system level uses the primary key.
+CREATE INDEX resource_versions_type_seq ON resource_versions (type, seq);
+
+-- One row per resource ever written; reads join resource_versions on seq so
+-- the body is stored once. No foreign key to resource_versions: the store
+-- writes both rows in one statement, and the per-row RI trigger would cost
+-- bulk imports for no protection the code does not already give.
+CREATE TABLE resources (
+	type         text        COLLATE "C" NOT NULL,
+	id           text        COLLATE "C" NOT NULL,
+	version      bigint      NOT NULL,
+	seq          bigint      NOT NULL,
+	deleted      boolean     NOT NULL,
+	last_updated timestamptz NOT NULL,
+	PRIMARY KEY (type, id)
+);
+`},
+}
+
+// migrate brings the schema up to date under a session advisory lock, so two
+// servers starting at once apply each step once. Each step runs in its own
+// transaction together with its schema_migrations row.
+func migrate(ctx context.Context, pool *pgxpool.Pool, lockKey int64) (err error) {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("acquire connection: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, lockKey); err != nil {
+		return fmt.Errorf("take migration lock: %w", err)
+	}
+	defer func() {
+		// A context cancelled mid-migration must not leave the lock held
+		// on a pooled connection.
+		if _, uerr := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockKey); uerr != nil {
+			conn.Conn().Close(context.WithoutCancel(ctx))
+			if err == nil {
+				err = fmt.Errorf("release migration lock: %w", uerr)
+			}
+		}
+	}()
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	version    integer     PRIMARY KEY,
+	name       text        NOT NULL,
+	applied_at timestamptz NOT NULL DEFAULT now()
+)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	var newest int
+	if err := conn.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&newest); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if known := migrations[len(migrations)-1].version; newest > known {
+		return fmt.Errorf("database schema is at migration %d but this binary only knows up to %d: upgrade housecall before opening this database", newest, known)
+	}
+	for _, m := range migrations {
+		if m.version <= newest {
+			continue
+		}
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, m.sql); err != nil {
+				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
+				return fmt.Errorf("migration %d: record: %w", m.version, err)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

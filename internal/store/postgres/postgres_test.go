@@ -1,0 +1,39 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"github.com/housecall/housecall/internal/store"
+	"github.com/housecall/housecall/internal/store/postgres"
+	"github.com/housecall/housecall/internal/store/postgres/pgtest"
+	"github.com/housecall/housecall/internal/store/storetest"
+)
+
+func open(t *testing.T) store.Store {
+	t.Helper()
+	s, err := postgres.Open(t.Context(), pgtest.URL(t), postgres.WithNow(storetest.Now(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, open)
+}
+
+func BenchmarkStore(b *testing.B) {
+	storetest.Bench(b, func(b *testing.B) store.Store {
+		s, err := postgres.Open(b.Context(), pgtest.URL(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { s.Close() })
+		return s
+	})
+}

@@ -1,0 +1,173 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/housecall/housecall/internal/store"
+	"github.com/housecall/housecall/internal/store/internal/storeutil"
+)
+
+// bulkChunk is how many rows one multi-row INSERT carries. modernc.org/sqlite
+// compiles a statement on every execution, so per-row statements spend most
+// of their time in the SQL parser; one statement per chunk amortises it.
+const bulkChunk = 64
+
+func valuesSQL(prefix string, cols, rows int, suffix string) string {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?,", cols), ",") + ")"
+	return prefix + strings.TrimSuffix(strings.Repeat(one+",", rows), ",") + suffix
+}
+
+const (
+	bulkInsertPrefix = `INSERT INTO resource_versions (seq, type, id, version, last_updated, deleted, method, body) VALUES `
+	bulkUpsertPrefix = `INSERT INTO resources (type, id, version, seq, deleted, last_updated) VALUES `
+	bulkUpsertSuffix = ` ON CONFLICT (type, id) DO UPDATE SET version = excluded.version, seq = excluded.seq,
+	deleted = excluded.deleted, last_updated = excluded.last_updated`
+)
+
+var (
+	bulkInsertFull = valuesSQL(bulkInsertPrefix, 8, bulkChunk, "")
+	bulkUpsertFull = valuesSQL(bulkUpsertPrefix, 6, bulkChunk, bulkUpsertSuffix)
+)
+
+// BulkPut stores all writes in one transaction, in order: one query reads
+// the current state of every resource, versions are decided in Go, and rows
+// are written with multi-row statements.
+func (s *Store) BulkPut(ctx context.Context, writes []store.Write) ([]store.Resource, error) {
+	for i := range writes {
+		if err := storeutil.ValidateWrite(&writes[i]); err != nil {
+			return nil, fmt.Errorf("bulk put item %d: %w", i, err)
+		}
+	}
+	if len(writes) == 0 {
+		return []store.Resource{}, nil
+	}
+	var out []store.Resource
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		out, err = tx.(*wtx).bulk(ctx, writes)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+type resKey struct{ typ, id string }
+
+func (t *wtx) bulk(ctx context.Context, writes []store.Write) ([]store.Resource, error) {
+	cur, err := t.currentMany(ctx, writes)
+	if err != nil {
+		return nil, t.fail(fmt.Errorf("bulk put: read current rows: %w", err))
+	}
+	var base int64
+	if err := t.tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM resource_versions`).Scan(&base); err != nil {
+		return nil, t.fail(fmt.Errorf("bulk put: %w", err))
+	}
+	out := make([]store.Resource, len(writes))
+	prev := make([]*storeutil.Current, len(writes))
+	last := make(map[resKey]int, len(writes))
+	var order []resKey
+	now := t.s.now()
+	for i := range writes {
+		w := &writes[i]
+		k := resKey{w.Type, w.ID}
+		c := cur[k]
+		version, err := storeutil.Decide(w, c)
+		if err != nil {
+			return nil, fmt.Errorf("bulk put item %d: %w", i, err)
+		}
+		r := store.Resource{
+			Type: w.Type, ID: w.ID, VersionID: version, Deleted: w.Delete, Method: storeutil.Method(w),
+			LastUpdated: storeutil.LastUpdated(now, c),
+		}
+		if r.Body, err = storeutil.Stamp(w, version, r.LastUpdated); err != nil {
+			return nil, fmt.Errorf("bulk put item %d: %w", i, err)
+		}
+		out[i], prev[i] = r, c
+		cur[k] = &storeutil.Current{Version: version, Seq: base + int64(i) + 1, Deleted: r.Deleted, LastUpdated: r.LastUpdated}
+		if _, ok := last[k]; !ok {
+			order = append(order, k)
+		}
+		last[k] = i
+	}
+
+	args := make([]any, 0, 8*bulkChunk)
+	for lo := 0; lo < len(out); lo += bulkChunk {
+		hi := min(lo+bulkChunk, len(out))
+		args = args[:0]
+		for i := lo; i < hi; i++ {
+			r := &out[i]
+			args = append(args, base+int64(i)+1, r.Type, r.ID, r.VersionID, micros(r.LastUpdated), r.Deleted, r.Method, r.Body)
+		}
+		q := bulkInsertFull
+		if hi-lo < bulkChunk {
+			q = valuesSQL(bulkInsertPrefix, 8, hi-lo, "")
+		}
+		if _, err := t.tx.ExecContext(ctx, q, args...); err != nil {
+			return nil, t.fail(fmt.Errorf("bulk put: insert versions: %w", err))
+		}
+	}
+	for lo := 0; lo < len(order); lo += bulkChunk {
+		hi := min(lo+bulkChunk, len(order))
+		args = args[:0]
+		for _, k := range order[lo:hi] {
+			i := last[k]
+			r := &out[i]
+			args = append(args, r.Type, r.ID, r.VersionID, base+int64(i)+1, r.Deleted, micros(r.LastUpdated))
+		}
+		q := bulkUpsertFull
+		if hi-lo < bulkChunk {
+			q = valuesSQL(bulkUpsertPrefix, 6, hi-lo, bulkUpsertSuffix)
+		}
+		if _, err := t.tx.ExecContext(ctx, q, args...); err != nil {
+			return nil, t.fail(fmt.Errorf("bulk put: update current rows: %w", err))
+		}
+	}
+	for i := range out {
+		if err := t.afterWrite(ctx, &out[i], base+int64(i)+1, prev[i]); err != nil {
+			return nil, t.fail(fmt.Errorf("bulk put item %d: %w", i, err))
+		}
+	}
+	return out, nil
+}
+
+// currentMany reads the current state of every resource the writes touch,
+// with one query driven by a JSON array of [type, id] pairs.
+func (t *wtx) currentMany(ctx context.Context, writes []store.Write) (map[resKey]*storeutil.Current, error) {
+	pairs := make([][2]string, 0, len(writes))
+	seen := make(map[resKey]bool, len(writes))
+	for _, w := range writes {
+		if k := (resKey{w.Type, w.ID}); !seen[k] {
+			seen[k] = true
+			pairs = append(pairs, [2]string{w.Type, w.ID})
+		}
+	}
+	js, err := json.Marshal(pairs)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := t.tx.QueryContext(ctx, `SELECT r.type, r.id, r.version, r.seq, r.deleted, r.last_updated
+FROM json_each(?) AS j CROSS JOIN resources AS r ON r.type = j.value ->> 0 AND r.id = j.value ->> 1`, string(js))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cur := make(map[resKey]*storeutil.Current, len(pairs))
+	for rows.Next() {
+		var (
+			k  resKey
+			c  storeutil.Current
+			lu int64
+		)
+		if err := rows.Scan(&k.typ, &k.id, &c.Version, &c.Seq, &c.Deleted, &lu); err != nil {
+			return nil, err
+		}
+		c.LastUpdated = fromMicros(lu)
+		cur[k] = &c
+	}
+	return cur, rows.Err()
+}

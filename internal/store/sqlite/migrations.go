@@ -1,0 +1,104 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// migration is one ordered schema step. Steps are append-only: never edit a
+// released one, add a new one instead.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+var migrations = []migration{
+	{1, "resource versions and current pointers", `
+CREATE TABLE resource_versions (
+	-- seq is the rowid: assigned in commit order because there is one writer.
+	seq          INTEGER PRIMARY KEY,
+	type         TEXT    NOT NULL,
+	id           TEXT    NOT NULL,
+	version      INTEGER NOT NULL,
+	last_updated INTEGER NOT NULL, -- microseconds since the Unix epoch, UTC
+	deleted      INTEGER NOT NULL,
+	method       TEXT    NOT NULL,
+	body         BLOB
+);
+-- VRead, and instance history (version order equals seq order per resource).
+CREATE UNIQUE INDEX resource_versions_instance ON resource_versions (type, id, version);
+-- Type-level history by seq; system level uses the rowid itself.
+CREATE INDEX resource_versions_type_seq ON resource_versions (type, seq);
+
+-- One row per resource ever written. The body is not copied here: reads join
+-- resource_versions on its rowid, so each write stores the body once.
+CREATE TABLE resources (
+	type         TEXT    NOT NULL,
+	id           TEXT    NOT NULL,
+	version      INTEGER NOT NULL,
+	seq          INTEGER NOT NULL REFERENCES resource_versions (seq),
+	deleted      INTEGER NOT NULL,
+	last_updated INTEGER NOT NULL,
+	PRIMARY KEY (type, id)
+) WITHOUT ROWID;
+`},
+}
+
+// migrate brings the schema up to date. Each step runs in its own
+// BEGIN IMMEDIATE transaction, so two processes opening the same file at once
+// serialise on SQLite's write lock and the loser sees the step as applied.
+func migrate(ctx context.Context, db *sql.DB, now func() time.Time) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	version    INTEGER PRIMARY KEY,
+	name       TEXT    NOT NULL,
+	applied_at TEXT    NOT NULL
+)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	var newest int
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&newest); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if known := migrations[len(migrations)-1].version; newest > known {
+		return fmt.Errorf("database schema is at migration %d but this binary only knows up to %d: upgrade housecall before opening this database", newest, known)
+	}
+	for _, m := range migrations {
+		if err := applyOne(ctx, db, m, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func applyOne(ctx context.Context, db *sql.DB, m migration, now func() time.Time) (err error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migration %d: begin: %w", m.version, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
+		return fmt.Errorf("migration %d: check: %w", m.version, err)
+	}
+	if n > 0 {
+		return tx.Rollback()
+	}
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+		m.version, m.name, now().UTC().Format(time.RFC3339Nano)); err != nil {
+		return fmt.Errorf("migration %d: record: %w", m.version, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migration %d: commit: %w", m.version, err)
+	}
+	return nil
+}
