@@ -42,6 +42,7 @@ type rawElement struct {
 	ContentRef string   `json:"contentRef"`
 	Strength   string   `json:"strength"`
 	ValueSet   string   `json:"valueSet"`
+	Summary    bool     `json:"summary"`
 }
 
 type rawSearchParam struct {
@@ -85,6 +86,7 @@ type element struct {
 	contentRef string
 	strength   string
 	valueSet   string
+	summary    bool                // part of the _summary=true view
 	codes      map[string]struct{} // required binding on a code element, when expandable
 	codeList   string              // "a | b | c" for short lists, for diagnostics
 	jsonKeys   []string            // every key that carries this element (choice variants)
@@ -171,7 +173,7 @@ func loadDefs(gz []byte) (*defs, error) {
 			}
 			e := &element{
 				path: re.Path, min: re.Min, max: re.Max, types: re.Types,
-				contentRef: re.ContentRef, strength: re.Strength, valueSet: re.ValueSet,
+				contentRef: re.ContentRef, strength: re.Strength, valueSet: re.ValueSet, summary: re.Summary,
 				isArray: re.Max != 1 && re.Max != 0, order: len(parent.elems), owner: parent,
 			}
 			if strings.HasSuffix(name, "[x]") {
@@ -302,6 +304,8 @@ type ElementDef struct {
 	Types           []string
 	BindingStrength string
 	ValueSet        string
+	// IsSummary: the element belongs to the _summary=true view.
+	IsSummary bool
 }
 
 // LookupElement finds an element by path, walking backbone elements,
@@ -346,7 +350,7 @@ func LookupElement(path string) (ElementDef, bool) {
 		return ElementDef{}, false
 	}
 	def := ElementDef{Path: path, Min: e.min, Max: e.max, Types: slices.Clone(e.types),
-		BindingStrength: e.strength, ValueSet: e.valueSet}
+		BindingStrength: e.strength, ValueSet: e.valueSet, IsSummary: e.summary}
 	if concrete != "" {
 		def.Types = []string{concrete}
 	}
@@ -362,4 +366,21 @@ func (td *typeDef) child(name string) *element {
 		}
 	}
 	return nil
+}
+
+// SummaryElements returns the JSON keys of the top-level elements of a
+// resource type that _summary=true keeps: those marked isSummary and the
+// mandatory ones (min > 0), with every concrete key of choice elements.
+func SummaryElements(resourceType string) []string {
+	td := getDefs().types[resourceType]
+	if td == nil {
+		return nil
+	}
+	var keys []string
+	for _, e := range td.elems {
+		if e.summary || e.min > 0 {
+			keys = append(keys, e.jsonKeys...)
+		}
+	}
+	return keys
 }

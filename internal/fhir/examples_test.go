@@ -1,12 +1,13 @@
 package fhir
 
 import (
-	"bufio"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/housecall/housecall/internal/testutil"
 )
 
 // exampleFiles lists every resource in the npm package: examples and definitions.
@@ -30,35 +31,9 @@ func exampleFiles(t testing.TB) (string, []string) {
 	return dir, names
 }
 
-// invalidExamples reads testdata/invalid-examples.txt: filename<TAB>reason.
-func invalidExamples(t testing.TB) map[string]string {
-	f, err := os.Open(filepath.Join("testdata", "invalid-examples.txt"))
-	if err != nil {
-		t.Fatalf("open invalid-examples.txt: %v", err)
-	}
-	defer f.Close()
-	out := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		name, reason, ok := strings.Cut(line, "\t")
-		if !ok || strings.TrimSpace(reason) == "" {
-			t.Fatalf("invalid-examples.txt: line %q is not filename<TAB>reason", line)
-		}
-		out[name] = reason
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatalf("read invalid-examples.txt: %v", err)
-	}
-	return out
-}
-
 func TestOfficialExamples(t *testing.T) {
 	dir, names := exampleFiles(t)
-	invalid := invalidExamples(t)
+	invalid := testutil.InvalidExamples(t)
 	for name := range invalid {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 			t.Errorf("invalid-examples.txt lists %s, which is not in the package", name)

@@ -1,19 +1,14 @@
 // Package testutil holds helpers shared by integration tests: locating the
-// repository and ../shared fixtures, and giving each test its own schema in
-// the real PostgreSQL server.
+// repository, the official FHIR examples and the ../shared fixtures.
+// (Per-test PostgreSQL schemas: internal/store/postgres/pgtest.)
 package testutil
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
+	"bufio"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
-	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // RepoRoot returns the folder holding go.mod.
@@ -55,58 +50,30 @@ func FHIRExamples(t testing.TB) string {
 	return Fixture(t, "tools/fhir-defs/node_modules/hl7.fhir.r4.examples", "run: npm ci --prefix tools/fhir-defs")
 }
 
-// Postgres returns a URL for a fresh, empty schema on the test server
-// (HOUSECALL_TEST_POSTGRES_URL); the schema is dropped when the test ends.
-// Without a reachable server the test fails, unless HOUSECALL_SKIP_POSTGRES=1.
-func Postgres(t testing.TB) string {
+// InvalidExamples reads internal/fhir/testdata/invalid-examples.txt: the
+// official examples that are genuinely invalid, as filename -> reason.
+func InvalidExamples(t testing.TB) map[string]string {
 	t.Helper()
-	if os.Getenv("HOUSECALL_SKIP_POSTGRES") == "1" {
-		t.Skip("HOUSECALL_SKIP_POSTGRES=1")
-	}
-	base := os.Getenv("HOUSECALL_TEST_POSTGRES_URL")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, base)
+	f, err := os.Open(filepath.Join(RepoRoot(t), "internal", "fhir", "testdata", "invalid-examples.txt"))
 	if err != nil {
-		t.Fatalf("PostgreSQL is not reachable at %s: %v (start it, or set HOUSECALL_SKIP_POSTGRES=1)", redact(base), err)
+		t.Fatalf("open invalid-examples.txt: %v", err)
 	}
-	defer conn.Close(ctx)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "t_" + hex.EncodeToString(b[:])
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("creating schema: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		c, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Logf("dropping schema %s: %v", schema, err)
-			return
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
 		}
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Logf("dropping schema %s: %v", schema, err)
+		name, reason, ok := strings.Cut(line, "\t")
+		if !ok || strings.TrimSpace(reason) == "" {
+			t.Fatalf("invalid-examples.txt: line %q is not filename<TAB>reason", line)
 		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
+		out[name] = reason
 	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
+	if err := sc.Err(); err != nil {
+		t.Fatalf("read invalid-examples.txt: %v", err)
 	}
-	return u.Redacted()
+	return out
 }

@@ -49,6 +49,7 @@ type rawElement struct {
 	Min              int    `json:"min"`
 	Max              string `json:"max"`
 	ContentReference string `json:"contentReference"`
+	IsSummary        bool   `json:"isSummary"`
 	Type             []struct {
 		Code      string   `json:"code"`
 		Extension []rawExt `json:"extension"`
@@ -202,7 +203,7 @@ func convertSD(sd *rawSD, regex map[string]string) typeDef {
 			}
 			continue // the primitive's value is the JSON value itself
 		}
-		e := element{Path: re.Path, Min: re.Min, Max: -1}
+		e := element{Path: re.Path, Min: re.Min, Max: -1, Summary: re.IsSummary}
 		if re.Max != "*" {
 			n, err := strconv.Atoi(re.Max)
 			if err == nil {

@@ -37,6 +37,8 @@ type element struct {
 	ContentRef string   `json:"contentRef,omitempty"`
 	Strength   string   `json:"strength,omitempty"`
 	ValueSet   string   `json:"valueSet,omitempty"`
+	// Summary: the element is part of the _summary=true view.
+	Summary bool `json:"summary,omitempty"`
 }
 
 type searchParam struct {

@@ -7,8 +7,8 @@ import (
 
 	"github.com/housecall/housecall/internal/store"
 	"github.com/housecall/housecall/internal/store/postgres"
+	"github.com/housecall/housecall/internal/store/postgres/pgtest"
 	"github.com/housecall/housecall/internal/store/sqlite"
-	"github.com/housecall/housecall/internal/testutil"
 )
 
 // backends lists the stores every HTTP test runs against.
@@ -25,7 +25,7 @@ var backends = []struct {
 		return st
 	}},
 	{"postgres", func(t *testing.T) store.Store {
-		st, err := postgres.Open(context.Background(), testutil.Postgres(t))
+		st, err := postgres.Open(context.Background(), pgtest.URL(t))
 		if err != nil {
 			t.Fatal(err)
 		}

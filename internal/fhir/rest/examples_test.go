@@ -1,7 +1,6 @@
 package rest_test
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"os"
@@ -20,27 +19,6 @@ var definitionBundles = map[string]bool{
 	"Bundle-valuesets.json": true, "Bundle-extensions.json": true, "Bundle-dataelements.json": true,
 	"Bundle-externals.json": true, "Bundle-conceptmaps.json": true, "Bundle-v2-tables.json": true,
 	"Bundle-v3-codesystems.json": true, "package.json": true, ".index.json": true,
-}
-
-// knownInvalid reads the official examples that the validator rejects, with
-// the reason each is genuinely invalid (kept by the fhir package).
-func knownInvalid(t *testing.T) map[string]string {
-	f, err := os.Open(filepath.Join(testutil.RepoRoot(t), "internal/fhir/testdata/invalid-examples.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	out := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		name, reason, _ := strings.Cut(line, "\t")
-		out[name] = reason
-	}
-	return out
 }
 
 // withoutServerMeta drops the meta the server owns so documents compare.
@@ -71,7 +49,7 @@ func decodeNumbers(t *testing.T, data []byte) map[string]any {
 // without an id, the assigned id).
 func TestOfficialExamplesRoundTrip(t *testing.T) {
 	dir := testutil.FHIRExamples(t)
-	skip := knownInvalid(t)
+	skip := testutil.InvalidExamples(t)
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
 		t.Fatal(err)
