@@ -7,6 +7,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 DATA_DIR  ?= data
 FHIR_DEFS := tools/fhir-defs/node_modules/hl7.fhir.r4.examples/package.json
+ORACLE    := tools/search-oracle/node_modules/fhirpath/package.json
 
 # PostgreSQL for the integration tests (trust auth on this machine and in CI).
 export HOUSECALL_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
@@ -28,7 +29,12 @@ $(FHIR_DEFS): tools/fhir-defs/package.json tools/fhir-defs/package-lock.json
 	npm ci --prefix tools/fhir-defs --no-audit --no-fund
 	@touch $@
 
-deps: $(FHIR_DEFS)
+# fhirpath.js, the reference FHIRPath implementation, for the search oracle test.
+$(ORACLE): tools/search-oracle/package.json tools/search-oracle/package-lock.json
+	npm ci --prefix tools/search-oracle --no-audit --no-fund
+	@touch $@
+
+deps: $(FHIR_DEFS) $(ORACLE)
 
 generate: deps
 	$(GO) generate ./internal/fhir/...
@@ -38,8 +44,12 @@ vet:
 	@test -z "$$(gofmt -l cmd internal tools 2>/dev/null)" || { echo "gofmt needed:"; gofmt -l cmd internal tools; exit 1; }
 
 # Everything: unit, integration (real PostgreSQL), conformance and end-to-end tests, with the race detector.
+# The search oracle runs a subset of its queries under -race (pure-Go SQLite is
+# slow there) and all of them in a second, race-free run.
 test: deps vet
 	$(GO) test -race -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -run TestSearchOracle ./internal/fhir/rest/
+	npm test --prefix tools/search-oracle
 
 # Quick loop while developing: no race detector, cached results.
 test-short:

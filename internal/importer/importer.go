@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/housecall/housecall/internal/fhir"
+	"github.com/housecall/housecall/internal/fhir/search"
 	"github.com/housecall/housecall/internal/store"
 )
 
@@ -30,6 +31,9 @@ type Options struct {
 	Workers   int       // decode/validate goroutines; default GOMAXPROCS
 	Progress  io.Writer // if set, a progress line rewritten with \r
 	Now       func() time.Time
+	// Indexer computes search index entries in the workers; default
+	// search.DefaultIndexer().
+	Indexer *search.Indexer
 }
 
 // progressEvery is the minimum interval between progress updates.
@@ -58,6 +62,9 @@ func Run(ctx context.Context, paths []string, opts Options) (Summary, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Indexer == nil {
+		opts.Indexer = search.DefaultIndexer()
 	}
 	start := opts.Now()
 	sum := Summary{ByType: map[string]int{}}
@@ -88,7 +95,7 @@ func Run(ctx context.Context, paths []string, opts Options) (Summary, error) {
 	for range opts.Workers {
 		workers.Go(func() {
 			for c := range in {
-				process(c)
+				process(c, opts.Indexer)
 				select {
 				case out <- c:
 				case <-ctx.Done():
@@ -113,11 +120,18 @@ func Run(ctx context.Context, paths []string, opts Options) (Summary, error) {
 	if err == nil {
 		err = parent.Err()
 	}
+	// A bulk load changes the data's shape; stores with a query planner
+	// (PostgreSQL) refresh their statistics so searches keep good plans.
+	if a, ok := opts.Store.(interface{ Analyze(context.Context) error }); ok && err == nil && sum.Resources > 0 {
+		if aerr := a.Analyze(parent); aerr != nil {
+			err = fmt.Errorf("refreshing planner statistics: %w", aerr)
+		}
+	}
 	return sum, err
 }
 
 // process decodes and validates the items of a chunk.
-func process(c *chunk) {
+func process(c *chunk, ix *search.Indexer) {
 	c.writes = make([]pendingWrite, 0, len(c.items))
 	for _, it := range c.items {
 		if it.err != nil {
@@ -149,10 +163,22 @@ func process(c *chunk) {
 			continue
 		}
 		id := loc.ID
+		// The store assigns versionId and lastUpdated and indexes _lastUpdated.
+		if meta, ok := res["meta"].(map[string]any); ok {
+			delete(meta, "versionId")
+			delete(meta, "lastUpdated")
+		}
+		index, err := ix.Extract(res)
+		if err != nil {
+			loc.Issue = fhir.Issue{Severity: "error", Code: "processing", Diagnostics: "cannot be indexed for search: " + err.Error()}
+			c.errs = append(c.errs, loc)
+			continue
+		}
 		c.writes = append(c.writes, pendingWrite{loc: loc, w: store.Write{
 			Type:   loc.Type,
 			ID:     id,
 			Method: "PUT",
+			Index:  index,
 			Stamp: func(versionID int64, lastUpdated time.Time) ([]byte, error) {
 				return fhir.Stamp(res, id, versionID, lastUpdated)
 			},

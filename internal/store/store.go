@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/housecall/housecall/internal/fhir/search"
 )
 
 // Errors returned by every implementation. Callers test them with errors.Is.
@@ -20,6 +22,10 @@ var (
 	ErrVersionConflict = errors.New("store: version conflict")
 	// ErrExists: Write.MustNotExist was set and the id is taken (HTTP 409).
 	ErrExists = errors.New("store: resource exists")
+	// ErrInvalid: the request itself is wrong or unsupported (bad arguments,
+	// a malformed search cursor, a search feature the store cannot run);
+	// the error text names the problem without data values (HTTP 400).
+	ErrInvalid = errors.New("store: invalid request")
 )
 
 // Resource is one stored version of a resource.
@@ -54,7 +60,49 @@ type Write struct {
 	// Stamp renders the body for the version and time the store assigned.
 	// It is called inside the transaction, exactly once, and not for deletes.
 	Stamp func(versionID int64, lastUpdated time.Time) ([]byte, error)
+	// Index holds the search index entries of the new version, computed by
+	// the caller (search.Indexer). They replace the resource's previous
+	// entries in the same transaction; a delete clears them. Entries for
+	// _lastUpdated are the store's to write (it assigns the time): callers
+	// leave them out.
+	Index []search.Entry
 }
+
+// SearchRequest is one page of a typed search.
+type SearchRequest struct {
+	// Query is parsed and validated (search.ParseQuery): criteria, _sort,
+	// _count, _total, _include, _revinclude, _summary=count.
+	Query *search.Query
+	// Cursor is "" for the first page, or SearchResult.Next / Prev of an
+	// earlier page of the same query.
+	Cursor string
+	// Compartment, when set, keeps only resources that reference
+	// Compartment.Type/ID through one of Compartment.Params (compartment
+	// search: Patient/123/Observation).
+	Compartment *Compartment
+}
+
+// Compartment restricts a search to the resources of one compartment.
+type Compartment struct {
+	Type, ID string
+	Params   []string // search parameter codes of the searched type, ORed
+}
+
+// SearchResult is one page of matches plus what _include/_revinclude add.
+type SearchResult struct {
+	Matches []Resource
+	// Included are the resources added by _include and _revinclude
+	// (deduplicated, never also in Matches), at most MaxIncluded.
+	Included []Resource
+	// Total is the number of matches of the whole search when the query
+	// asked for it (_total=accurate or estimate, _summary=count); -1 otherwise.
+	Total int64
+	// Next and Prev are opaque cursors for the neighbouring pages, "" at the ends.
+	Next, Prev string
+}
+
+// MaxIncluded caps the resources _include and _revinclude add to one page.
+const MaxIncluded = 1000
 
 // HistoryQuery selects versions for a history interaction. Type and ID are
 // optional (system, type or instance level). Results are newest first.
@@ -104,6 +152,8 @@ type Reader interface {
 	VRead(ctx context.Context, typ, id string, version int64) (*Resource, error)
 	// List pages through current resources of a type.
 	List(ctx context.Context, q ListQuery) (*ListPage, error)
+	// Search runs a typed search over current resources.
+	Search(ctx context.Context, req SearchRequest) (*SearchResult, error)
 }
 
 // Tx is a read-write transaction. Reads see the transaction's own writes.

@@ -38,6 +38,8 @@ type bench struct {
 	sample   []string // "Type/id" of imported resources, for reads
 	patients [][]byte // Patient bodies without id, for creates
 	txBodies [][]byte // transaction Bundles of 100 entries
+	values   searchValues
+	searches int // iterations per search query shape
 }
 
 type result struct {
@@ -49,6 +51,7 @@ type result struct {
 	read        []time.Duration
 	create      []time.Duration
 	importError int
+	search      []searchResult
 }
 
 func (b *bench) run(ctx context.Context, backends []string) error {
@@ -111,6 +114,7 @@ func (b *bench) prepare() error {
 		w.Write(line)
 		w.WriteByte('\n')
 		b.total++
+		b.values.observe(res, rng)
 		// Reservoir sample of ids to read back.
 		if len(b.sample) < 20000 {
 			b.sample = append(b.sample, typ+"/"+id)
@@ -237,6 +241,12 @@ func (b *bench) measure(ctx context.Context, name string, st store.Store) (resul
 		}
 		r.create = append(r.create, d)
 	}
+	if b.searches > 0 {
+		fmt.Fprintf(os.Stderr, "[%s] searches ...\n", name)
+		if r.search, err = measureSearches(client, base, &b.values, b.searches); err != nil {
+			return r, err
+		}
+	}
 	return r, nil
 }
 
@@ -302,6 +312,14 @@ func printReport(w io.Writer, b *bench, rs []result) {
 			ms(percentile(r.create, 0.50)), ms(percentile(r.create, 0.99)))
 	}
 	fmt.Fprintf(w, "\nReads: %d random GETs of imported resources; creates: %d POST Patient; one client, sequential, over loopback HTTP.\n", b.reads, b.creates)
+	for _, r := range rs {
+		if len(r.search) > 0 {
+			printSearchReport(w, r.backend, r.search)
+		}
+	}
+	if b.searches > 0 {
+		fmt.Fprintf(w, "\nSearches: %d runs of each query shape with random real values, one client, sequential, loopback HTTP.\n", b.searches)
+	}
 }
 
 func machine() string {

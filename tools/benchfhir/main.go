@@ -14,13 +14,14 @@ import (
 )
 
 func main() {
-	copies := flag.Int("copies", 15, "how many times to multiply the Synthea data set (about 7,000 resources each)")
+	copies := flag.Int("copies", 140, "how many times to multiply the Synthea data set (about 7,160 resources each; 140 gives about 1,000,000)")
 	synthea := flag.String("synthea", "", "Synthea NDJSON folder (default ../shared/data/synthea-bulk-10 next to the repository)")
 	pgURL := flag.String("postgres", envOr("HOUSECALL_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"), "PostgreSQL server for the benchmark (a temporary schema is used)")
 	backends := flag.String("backends", "sqlite,postgres", "comma-separated backends to measure")
 	reads := flag.Int("reads", 5000, "number of timed reads")
 	creates := flag.Int("creates", 2000, "number of timed creates")
 	bundles := flag.Int("bundles", 100, "number of transaction bundles (100 entries each)")
+	searches := flag.Int("searches", 200, "runs of each search query shape (0 skips the search phase)")
 	flag.Parse()
 
 	if *synthea == "" {
@@ -31,7 +32,7 @@ func main() {
 		*synthea = filepath.Join(root, "..", "shared", "data", "synthea-bulk-10")
 	}
 	ctx := context.Background()
-	b := &bench{copies: *copies, synthea: *synthea, pgURL: *pgURL, reads: *reads, creates: *creates, bundles: *bundles}
+	b := &bench{copies: *copies, synthea: *synthea, pgURL: *pgURL, reads: *reads, creates: *creates, bundles: *bundles, searches: *searches}
 	if err := b.run(ctx, splitComma(*backends)); err != nil {
 		fail(err)
 	}

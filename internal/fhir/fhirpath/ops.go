@@ -157,14 +157,43 @@ func union(a, b []Item) []Item {
 		return a
 	}
 	out := make([]Item, 0, len(a)+len(b))
+	// String-valued items are deduplicated through a set, so that unions of
+	// large code lists stay linear; other items need the full equality.
+	var seen map[string]struct{}
 	for _, x := range [][]Item{a, b} {
 		for _, it := range x {
+			if k, ok := stringKey(it); ok {
+				if seen == nil {
+					seen = make(map[string]struct{}, len(a)+len(b))
+				}
+				if _, dup := seen[k]; dup {
+					continue
+				}
+				seen[k] = struct{}{}
+				out = append(out, it)
+				continue
+			}
 			if !containsItem(out, it) {
 				out = append(out, it)
 			}
 		}
 	}
 	return out
+}
+
+// stringKey returns the set key of an item whose equality is plain string
+// equality: FHIR string-like primitives and System strings. Dates and other
+// types compare by value and are left to itemsEqual.
+func stringKey(it Item) (string, bool) {
+	s, ok := it.Value.(string)
+	if !ok {
+		return "", false
+	}
+	switch it.Type {
+	case "", "string", "code", "id", "uri", "url", "canonical", "markdown", "oid", "uuid":
+		return s, true
+	}
+	return "", false
 }
 
 func containsItem(xs []Item, it Item) bool {

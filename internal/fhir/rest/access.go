@@ -2,6 +2,7 @@ package rest
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/housecall/housecall/internal/store"
 )
@@ -46,6 +47,18 @@ func (e *Engine) list(ctx context.Context, r store.Reader, q store.ListQuery) (*
 func (e *Engine) historyPage(ctx context.Context, q store.HistoryQuery) (*store.HistoryPage, error) {
 	page, err := e.store.History(ctx, q)
 	return page, storeError(err, q.Type, q.ID)
+}
+
+// find runs a search through r (the store or a transaction).
+func (e *Engine) find(ctx context.Context, r store.Reader, req store.SearchRequest) (*store.SearchResult, error) {
+	if r == nil {
+		r = e.store
+	}
+	res, err := r.Search(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("searching %s: %w", req.Query.Type, err)
+	}
+	return res, nil
 }
 
 // put writes one version inside tx.

@@ -16,7 +16,7 @@ func capabilityStatement(base string) map[string]any {
 		interactions = append(interactions, map[string]any{"code": code})
 	}
 	for _, t := range types {
-		resources = append(resources, map[string]any{
+		entry := map[string]any{
 			"type":              t,
 			"profile":           "http://hl7.org/fhir/StructureDefinition/" + t,
 			"interaction":       interactions,
@@ -27,15 +27,18 @@ func capabilityStatement(base string) map[string]any {
 			"conditionalRead":   "not-supported",
 			"conditionalUpdate": true,
 			"conditionalDelete": "single",
-			"searchParam": []any{map[string]any{
-				"name": "_id", "definition": "http://hl7.org/fhir/SearchParameter/Resource-id", "type": "token",
-				"documentation": "Logical id; several ids separated by commas.",
-			}},
-		})
+			"searchParam":       capabilitySearchParams(t),
+			"searchInclude":     includes(t),
+			"searchRevInclude":  []any{"*"},
+		}
+		if t == "Patient" {
+			entry["operation"] = []any{map[string]any{"name": "everything", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"}}
+		}
+		resources = append(resources, entry)
 	}
 	rest := map[string]any{
 		"mode":          "server",
-		"documentation": "FHIR R4 RESTful API. Bodies are JSON (application/fhir+json or application/json); XML is not supported. PATCH takes JSON Patch (application/json-patch+json). Search supports _id, _count and cursor paging; conditional interactions match on _id.",
+		"documentation": "FHIR R4 RESTful API. Bodies are JSON (application/fhir+json or application/json); XML is not supported. PATCH takes JSON Patch (application/json-patch+json). Search: every R4 search parameter except the special ones (_text, _content, near), with modifiers, prefixes, chains, _has, _include/_revinclude (:iterate), _sort, _total, _summary, _elements, and cursor paging. Conditional interactions use the same search.",
 		"resource":      resources,
 		"interaction": []any{
 			map[string]any{"code": "transaction"},
@@ -60,4 +63,27 @@ func capabilityStatement(base string) map[string]any {
 		"patchFormat":    []any{"application/json-patch+json"},
 		"rest":           []any{rest},
 	}
+}
+
+// capabilitySearchParams lists the search parameters of a type that the server implements.
+func capabilitySearchParams(typ string) []any {
+	var out []any
+	for _, p := range fhir.SearchParams(typ) {
+		if p.Type == "special" || p.Code == "_text" || p.Code == "_content" || p.Code == "_list" || p.Code == "_query" {
+			continue
+		}
+		out = append(out, map[string]any{"name": p.Code, "definition": p.URL, "type": p.Type})
+	}
+	return out
+}
+
+// includes lists the _include values a type supports: its reference parameters.
+func includes(typ string) []any {
+	out := []any{"*"}
+	for _, p := range fhir.SearchParams(typ) {
+		if p.Type == "reference" {
+			out = append(out, typ+":"+p.Code)
+		}
+	}
+	return out
 }

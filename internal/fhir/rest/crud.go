@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/housecall/housecall/internal/fhir"
+	"github.com/housecall/housecall/internal/fhir/search"
 	"github.com/housecall/housecall/internal/jsonpatch"
 	"github.com/housecall/housecall/internal/store"
 )
@@ -91,6 +92,25 @@ func decodeBody(req *Request) (map[string]any, error) {
 	return res, nil
 }
 
+// indexEntries computes the search index of a resource about to be stored
+// as typ/id. The server's meta (versionId, lastUpdated) is dropped first:
+// the store assigns it and indexes _lastUpdated itself.
+func (e *Engine) indexEntries(res map[string]any, id string) ([]search.Entry, error) {
+	res["id"] = id
+	if meta, ok := res["meta"].(map[string]any); ok {
+		delete(meta, "versionId")
+		delete(meta, "lastUpdated")
+		if len(meta) == 0 {
+			delete(res, "meta")
+		}
+	}
+	entries, err := e.indexer.Extract(res)
+	if err != nil {
+		return nil, errorf(http.StatusUnprocessableEntity, "processing", "", "The resource could not be indexed for search: %v", err)
+	}
+	return entries, nil
+}
+
 // stamp returns the Write.Stamp function for a resource.
 func stamp(res map[string]any, id string) func(int64, time.Time) ([]byte, error) {
 	return func(v int64, t time.Time) ([]byte, error) { return fhir.Stamp(res, id, v, t) }
@@ -135,7 +155,11 @@ func (e *Engine) create(ctx context.Context, tx store.Tx, req *Request) (*Respon
 	if id == "" {
 		id = e.newID()
 	}
-	r, err := e.put(ctx, tx, store.Write{Type: req.Type, ID: id, Method: http.MethodPost, MustNotExist: true, Stamp: stamp(res, id)})
+	index, err := e.indexEntries(res, id)
+	if err != nil {
+		return nil, err
+	}
+	r, err := e.put(ctx, tx, store.Write{Type: req.Type, ID: id, Method: http.MethodPost, MustNotExist: true, Stamp: stamp(res, id), Index: index})
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +207,11 @@ func (e *Engine) updateResource(ctx context.Context, tx store.Tx, req *Request, 
 		}
 		status = http.StatusCreated
 	}
-	r, err := e.put(ctx, tx, store.Write{Type: req.Type, ID: id, Method: http.MethodPut, IfMatch: want, Stamp: stamp(res, id)})
+	index, err := e.indexEntries(res, id)
+	if err != nil {
+		return nil, err
+	}
+	r, err := e.put(ctx, tx, store.Write{Type: req.Type, ID: id, Method: http.MethodPut, IfMatch: want, Stamp: stamp(res, id), Index: index})
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +316,11 @@ func (e *Engine) patchResource(ctx context.Context, tx store.Tx, req *Request, i
 	if issues := fhir.Validate(res, req.Type); fhir.HasErrors(issues) {
 		return nil, &Error{Status: http.StatusUnprocessableEntity, Issues: issues}
 	}
-	r, err := e.put(ctx, tx, store.Write{Type: req.Type, ID: id, Method: http.MethodPatch, IfMatch: cur.VersionID, Stamp: stamp(res, id)})
+	index, err := e.indexEntries(res, id)
+	if err != nil {
+		return nil, err
+	}
+	r, err := e.put(ctx, tx, store.Write{Type: req.Type, ID: id, Method: http.MethodPatch, IfMatch: cur.VersionID, Stamp: stamp(res, id), Index: index})
 	if err != nil {
 		return nil, err
 	}

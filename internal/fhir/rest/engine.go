@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/housecall/housecall/internal/fhir"
+	"github.com/housecall/housecall/internal/fhir/search"
 	"github.com/housecall/housecall/internal/store"
 )
 
@@ -42,7 +43,8 @@ const (
 	HistoryType
 	HistorySystem
 	SearchType
-	Batch // batch or transaction, decided by Bundle.type
+	Batch      // batch or transaction, decided by Bundle.type
+	Everything // Patient/{id}/$everything
 )
 
 // Request is one interaction, from HTTP or from a Bundle entry.
@@ -52,6 +54,9 @@ type Request struct {
 	Type        string
 	ID          string
 	VersionID   string
+	// Compartment names the compartment type of a compartment search
+	// (Patient/{ID}/{Type}); ID is then the compartment's id.
+	Compartment string
 	Query       url.Values
 
 	IfMatch         string // raw header: W/"3"
@@ -111,6 +116,9 @@ type Options struct {
 	MaxBundleEntries int
 	// NewID makes server-assigned ids; default: random UUIDs.
 	NewID func() string
+	// Indexer extracts search index entries on every write; default: one
+	// shared indexer for the R4 search parameters.
+	Indexer *search.Indexer
 }
 
 // Engine runs FHIR interactions against a store.
@@ -120,6 +128,7 @@ type Engine struct {
 	defaultPage      int
 	maxBundleEntries int
 	newID            func() string
+	indexer          *search.Indexer
 }
 
 // NewEngine returns an Engine.
@@ -133,6 +142,10 @@ func NewEngine(o Options) *Engine {
 	}
 	if e.newID == nil {
 		e.newID = NewUUID
+	}
+	e.indexer = o.Indexer
+	if e.indexer == nil {
+		e.indexer = search.DefaultIndexer()
 	}
 	return e
 }
@@ -168,7 +181,7 @@ func baseURL(ctx context.Context) string {
 // Do runs one interaction.
 func (e *Engine) Do(ctx context.Context, req *Request) (*Response, error) {
 	switch req.Interaction {
-	case Capabilities, Read, VRead, HistoryInstance, HistoryType, HistorySystem, SearchType:
+	case Capabilities, Read, VRead, HistoryInstance, HistoryType, HistorySystem, SearchType, Everything:
 		return e.get(ctx, nil, req)
 	case Batch:
 		return e.bundle(ctx, req)
@@ -197,6 +210,8 @@ func (e *Engine) get(ctx context.Context, rd store.Reader, req *Request) (*Respo
 		return e.history(ctx, req)
 	case SearchType:
 		return e.search(ctx, rd, req)
+	case Everything:
+		return e.everything(ctx, rd, req)
 	}
 	return nil, invalid("", "not a read interaction")
 }
@@ -323,7 +338,25 @@ func ParseURL(method, rawURL string) (*Request, error) {
 		return req, nil
 	case 3, 4:
 		req.ID = seg[1]
-		if seg[2] != "_history" || !validID(req.ID) {
+		if !validID(req.ID) {
+			break
+		}
+		if len(seg) == 3 && seg[2] == "$everything" && req.Type == "Patient" {
+			if !get && req.Method != http.MethodPost {
+				return notAllowed()
+			}
+			req.Interaction = Everything
+			return req, nil
+		}
+		if len(seg) == 3 && fhir.IsResourceType(seg[2]) {
+			if !get {
+				return notAllowed()
+			}
+			req.Compartment, req.Type = req.Type, seg[2]
+			req.Interaction = SearchType
+			return req, nil
+		}
+		if seg[2] != "_history" {
 			break
 		}
 		if !get {

@@ -119,10 +119,8 @@ ON CONFLICT (type, id) DO UPDATE SET version = excluded.version, seq = excluded.
 	if err != nil {
 		return nil, t.check(fmt.Errorf("bulk put: update current rows: %w", err))
 	}
-	for i := range out {
-		if err := t.afterWrite(ctx, &out[i], seqs[i], prev[i]); err != nil {
-			return nil, t.check(fmt.Errorf("bulk put item %d: %w", i, err))
-		}
+	if err := t.bulkIndex(ctx, writes, out, prev, types, ids, last, seqs); err != nil {
+		return nil, t.check(fmt.Errorf("bulk put: %w", err))
 	}
 	return out, nil
 }

@@ -51,6 +51,68 @@ CREATE TABLE resources (
 	PRIMARY KEY (type, id)
 );
 `},
+	{2, "search index tables", `
+-- One table per search parameter type; rows belong to the current version
+-- of a resource (rid = its seq) and are replaced on every write. pid is the
+-- hash of (resource type, parameter code), ord numbers the resource's
+-- entries. (rid, pid) serves deletes and correlated sort keys; the search
+-- indexes INCLUDE rid so that typical lookups are index-only. Text columns
+-- are COLLATE "C": prefix ranges and sort order are bytewise, as in SQLite.
+CREATE TABLE idx_string (
+	rid bigint NOT NULL, pid integer NOT NULL, ord integer NOT NULL,
+	norm  text COLLATE "C" NOT NULL,
+	exact text COLLATE "C" NOT NULL
+);
+CREATE INDEX idx_string_rid ON idx_string (rid, pid);
+CREATE INDEX idx_string_norm ON idx_string (pid, norm) INCLUDE (rid);
+
+CREATE TABLE idx_token (
+	rid bigint NOT NULL, pid integer NOT NULL, ord integer NOT NULL,
+	system text COLLATE "C" NOT NULL, code text COLLATE "C" NOT NULL, text text COLLATE "C" NOT NULL
+);
+CREATE INDEX idx_token_rid ON idx_token (rid, pid);
+CREATE INDEX idx_token_code ON idx_token (pid, code, system) INCLUDE (rid);
+
+CREATE TABLE idx_reference (
+	rid bigint NOT NULL, pid integer NOT NULL, ord integer NOT NULL,
+	ref_type text COLLATE "C" NOT NULL, ref_id text COLLATE "C" NOT NULL, ref_version text COLLATE "C" NOT NULL,
+	ref_url text COLLATE "C" NOT NULL, system text COLLATE "C" NOT NULL, code text COLLATE "C" NOT NULL
+);
+CREATE INDEX idx_reference_rid ON idx_reference (rid, pid);
+CREATE INDEX idx_reference_target ON idx_reference (pid, ref_id, ref_type) INCLUDE (rid);
+CREATE INDEX idx_reference_url ON idx_reference (pid, ref_url) INCLUDE (rid) WHERE ref_url <> '';
+CREATE INDEX idx_reference_ident ON idx_reference (pid, code, system) INCLUDE (rid) WHERE code <> '';
+
+CREATE TABLE idx_date (
+	rid bigint NOT NULL, pid integer NOT NULL, ord integer NOT NULL,
+	lo bigint NOT NULL, hi bigint NOT NULL -- inclusive, UTC microseconds
+);
+CREATE INDEX idx_date_rid ON idx_date (rid, pid);
+CREATE INDEX idx_date_lo ON idx_date (pid, lo, hi) INCLUDE (rid);
+CREATE INDEX idx_date_hi ON idx_date (pid, hi, lo) INCLUDE (rid);
+
+CREATE TABLE idx_number (
+	rid bigint NOT NULL, pid integer NOT NULL, ord integer NOT NULL,
+	value double precision NOT NULL, lo double precision NOT NULL, hi double precision NOT NULL
+);
+CREATE INDEX idx_number_rid ON idx_number (rid, pid);
+CREATE INDEX idx_number_value ON idx_number (pid, value) INCLUDE (rid);
+
+CREATE TABLE idx_quantity (
+	rid bigint NOT NULL, pid integer NOT NULL, ord integer NOT NULL,
+	value double precision NOT NULL, lo double precision NOT NULL, hi double precision NOT NULL,
+	system text COLLATE "C" NOT NULL, code text COLLATE "C" NOT NULL, unit text COLLATE "C" NOT NULL
+);
+CREATE INDEX idx_quantity_rid ON idx_quantity (rid, pid);
+CREATE INDEX idx_quantity_value ON idx_quantity (pid, value) INCLUDE (rid);
+
+CREATE TABLE idx_uri (
+	rid bigint NOT NULL, pid integer NOT NULL, ord integer NOT NULL,
+	uri text COLLATE "C" NOT NULL
+);
+CREATE INDEX idx_uri_rid ON idx_uri (rid, pid);
+CREATE INDEX idx_uri_uri ON idx_uri (pid, uri) INCLUDE (rid);
+`},
 }
 
 // migrate brings the schema up to date under a session advisory lock, so two

@@ -43,10 +43,14 @@
 // (PostgreSQL queues lock requests fairly); writers never wait for each other
 // on this lock.
 //
-// Seam for search indexes: every version written, by Tx.Write or BulkPut,
-// goes through (*ptx).afterWrite inside the same transaction, with the
-// previous current state. Search-index tables are maintained there so they
-// commit or roll back with the version.
+// Search: the index tables of migration 2 hold the search entries of every
+// current version (layout and query compilation are shared with sqlite, in
+// internal/store/internal/sqlsearch). Tx.Write replaces a resource's rows
+// in its transaction with one pipelined batch ((*ptx).afterWrite); BulkPut
+// deletes the replaced versions' rows with one statement per table and
+// COPYs the new ones. Search runs on the pool, or on the transaction inside
+// InTx so that it sees the transaction's writes. _total=estimate uses the
+// planner's row estimate.
 package postgres
 
 import (
@@ -84,7 +88,6 @@ type Store struct {
 	now     func() time.Time
 	schema  string
 	seqLock int64 // advisory key: shared by writers, exclusive for history snapshots
-	hooks   []writeHook
 }
 
 var _ store.Store = (*Store)(nil)

@@ -37,3 +37,26 @@ func BenchmarkStore(b *testing.B) {
 		return s
 	})
 }
+
+func openBench(b *testing.B) store.Store {
+	s, err := postgres.Open(b.Context(), pgtest.URL(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
+// BenchmarkImportIndexed: BulkPut with search indexing of the Synthea
+// sample ×15 (107,400 resources); run with -benchtime 1x.
+func BenchmarkImportIndexed(b *testing.B) { storetest.BenchImport(b, 15, openBench) }
+
+// BenchmarkSearch: typical searches over the Synthea sample ×15, after
+// ANALYZE.
+func BenchmarkSearch(b *testing.B) {
+	storetest.BenchSearch(b, 15, openBench, func(b *testing.B, s store.Store) {
+		if err := s.(*postgres.Store).Analyze(b.Context()); err != nil {
+			b.Fatal(err)
+		}
+	})
+}

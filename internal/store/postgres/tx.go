@@ -17,10 +17,6 @@ import (
 // maxAttempts bounds how often InTx runs fn when it keeps losing races.
 const maxAttempts = 12
 
-// writeHook is the seam for work that must commit with each version (search
-// indexes). prev is the state the write replaced, nil for a new resource.
-type writeHook func(ctx context.Context, tx pgx.Tx, r *store.Resource, seq int64, prev *storeutil.Current) error
-
 // ptx is one attempt of a write transaction.
 type ptx struct {
 	s      *Store
@@ -101,7 +97,7 @@ func (t *ptx) Write(ctx context.Context, w store.Write) (*store.Resource, error)
 	if err := t.tx.QueryRow(ctx, sqlWrite, r.Type, r.ID, r.VersionID, r.LastUpdated, r.Deleted, r.Method, r.Body).Scan(&seq); err != nil {
 		return nil, t.check(fmt.Errorf("write %s/%s: %w", w.Type, w.ID, err))
 	}
-	if err := t.afterWrite(ctx, r, seq, cur); err != nil {
+	if err := t.afterWrite(ctx, r, seq, cur, w.Index); err != nil {
 		return nil, t.check(fmt.Errorf("write %s/%s: %w", w.Type, w.ID, err))
 	}
 	return r, nil
@@ -143,16 +139,6 @@ func (t *ptx) lockCurrent(ctx context.Context, typ, id string) (*storeutil.Curre
 	}
 	c.LastUpdated = c.LastUpdated.UTC()
 	return &c, nil
-}
-
-// afterWrite runs the registered write hooks (see the package doc).
-func (t *ptx) afterWrite(ctx context.Context, r *store.Resource, seq int64, prev *storeutil.Current) error {
-	for _, h := range t.s.hooks {
-		if err := h(ctx, t.tx, r, seq, prev); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // retryable reports whether err means "lost a race, run fn again":

@@ -127,10 +127,8 @@ func (t *wtx) bulk(ctx context.Context, writes []store.Write) ([]store.Resource,
 			return nil, t.fail(fmt.Errorf("bulk put: update current rows: %w", err))
 		}
 	}
-	for i := range out {
-		if err := t.afterWrite(ctx, &out[i], base+int64(i)+1, prev[i]); err != nil {
-			return nil, t.fail(fmt.Errorf("bulk put item %d: %w", i, err))
-		}
+	if err := t.bulkIndex(ctx, writes, out, prev, order, last, base); err != nil {
+		return nil, t.fail(fmt.Errorf("bulk put: %w", err))
 	}
 	return out, nil
 }
@@ -170,4 +168,35 @@ FROM json_each(?) AS j CROSS JOIN resources AS r ON r.type = j.value ->> 0 AND r
 		cur[k] = &c
 	}
 	return cur, rows.Err()
+}
+
+// bulkIndex brings the index rows up to date for a whole batch: only the
+// last version of each resource is indexed, and the rows of the version
+// current before the batch (if any) are removed.
+func (t *wtx) bulkIndex(ctx context.Context, writes []store.Write, out []store.Resource, prev []*storeutil.Current,
+	order []resKey, last map[resKey]int, base int64) error {
+	var stale []int64
+	seenKey := make(map[resKey]bool, len(order))
+	for i := range out {
+		k := resKey{out[i].Type, out[i].ID}
+		if seenKey[k] {
+			continue
+		}
+		seenKey[k] = true
+		if p := prev[i]; p != nil && !p.Deleted {
+			stale = append(stale, p.Seq)
+		}
+	}
+	if err := t.deleteIndex(ctx, stale); err != nil {
+		return err
+	}
+	b := t.batch()
+	for _, k := range order {
+		i := last[k]
+		if !out[i].Deleted {
+			b.Add(out[i].Type, base+int64(i)+1, writes[i].Index, out[i].LastUpdated)
+		}
+	}
+	b.SortBySearchKey()
+	return t.flush(ctx, b)
 }

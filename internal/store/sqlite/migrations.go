@@ -45,6 +45,69 @@ CREATE TABLE resources (
 	PRIMARY KEY (type, id)
 ) WITHOUT ROWID;
 `},
+	{2, "search index tables", `
+-- One table per search parameter type; rows belong to the current version
+-- of a resource (rid = its seq) and are replaced on every write. pid is the
+-- hash of (resource type, parameter code), ord numbers the resource's
+-- entries. The primary key clusters a resource's rows (delete on update,
+-- correlated sort keys); the second index serves the searches.
+CREATE TABLE idx_string (
+	rid INTEGER NOT NULL, pid INTEGER NOT NULL, ord INTEGER NOT NULL,
+	norm  TEXT NOT NULL, -- lower-cased, accents removed: prefix ranges
+	exact TEXT NOT NULL,
+	PRIMARY KEY (rid, pid, ord)
+) WITHOUT ROWID;
+CREATE INDEX idx_string_norm ON idx_string (pid, norm);
+
+CREATE TABLE idx_token (
+	rid INTEGER NOT NULL, pid INTEGER NOT NULL, ord INTEGER NOT NULL,
+	system TEXT NOT NULL, code TEXT NOT NULL, text TEXT NOT NULL,
+	PRIMARY KEY (rid, pid, ord)
+) WITHOUT ROWID;
+CREATE INDEX idx_token_code ON idx_token (pid, code, system);
+
+CREATE TABLE idx_reference (
+	rid INTEGER NOT NULL, pid INTEGER NOT NULL, ord INTEGER NOT NULL,
+	ref_type TEXT NOT NULL, ref_id TEXT NOT NULL, ref_version TEXT NOT NULL,
+	ref_url TEXT NOT NULL, system TEXT NOT NULL, code TEXT NOT NULL,
+	PRIMARY KEY (rid, pid, ord)
+) WITHOUT ROWID;
+-- Forward searches (subject=Patient/1), reverse lookups (_revinclude,
+-- _has, compartments: the pid is always known) and chains.
+CREATE INDEX idx_reference_target ON idx_reference (pid, ref_id, ref_type);
+CREATE INDEX idx_reference_url ON idx_reference (pid, ref_url) WHERE ref_url <> '';
+CREATE INDEX idx_reference_ident ON idx_reference (pid, code, system) WHERE code <> '';
+
+CREATE TABLE idx_date (
+	rid INTEGER NOT NULL, pid INTEGER NOT NULL, ord INTEGER NOT NULL,
+	lo INTEGER NOT NULL, hi INTEGER NOT NULL, -- inclusive, UTC microseconds
+	PRIMARY KEY (rid, pid, ord)
+) WITHOUT ROWID;
+CREATE INDEX idx_date_lo ON idx_date (pid, lo, hi);
+CREATE INDEX idx_date_hi ON idx_date (pid, hi, lo);
+
+CREATE TABLE idx_number (
+	rid INTEGER NOT NULL, pid INTEGER NOT NULL, ord INTEGER NOT NULL,
+	value REAL NOT NULL, lo REAL NOT NULL, hi REAL NOT NULL,
+	PRIMARY KEY (rid, pid, ord)
+) WITHOUT ROWID;
+CREATE INDEX idx_number_value ON idx_number (pid, value);
+
+CREATE TABLE idx_quantity (
+	rid INTEGER NOT NULL, pid INTEGER NOT NULL, ord INTEGER NOT NULL,
+	value REAL NOT NULL, lo REAL NOT NULL, hi REAL NOT NULL,
+	system TEXT NOT NULL, code TEXT NOT NULL, unit TEXT NOT NULL,
+	PRIMARY KEY (rid, pid, ord)
+) WITHOUT ROWID;
+CREATE INDEX idx_quantity_value ON idx_quantity (pid, value);
+
+CREATE TABLE idx_uri (
+	rid INTEGER NOT NULL, pid INTEGER NOT NULL, ord INTEGER NOT NULL,
+	uri TEXT NOT NULL,
+	PRIMARY KEY (rid, pid, ord)
+) WITHOUT ROWID;
+CREATE INDEX idx_uri_uri ON idx_uri (pid, uri);
+`},
 }
 
 // migrate brings the schema up to date. Each step runs in its own

@@ -15,10 +15,13 @@
 // in resources followed by a rowid lookup in resource_versions, and the body
 // is stored once. Migrations in migrations.go run at Open.
 //
-// Seam for search indexes: every version written, by Tx.Write or BulkPut,
-// goes through (*wtx).afterWrite inside the same transaction, with the
-// previous current state. Search-index tables are maintained there so that
-// they commit or roll back together with the version.
+// Search: the index tables of migration 2 hold the search entries of every
+// current version (layout and query compilation are shared with postgres,
+// in internal/store/internal/sqlsearch). Tx.Write replaces a resource's rows
+// in its transaction ((*wtx).afterWrite); BulkPut deletes the replaced
+// versions' rows with one statement per table and inserts the new ones
+// with prepared multi-row INSERTs. Search runs on the read pool, or on the
+// write transaction inside InTx so that it sees the transaction's writes.
 package sqlite
 
 import (
@@ -58,13 +61,13 @@ func WithBusyTimeout(d time.Duration) Option { return func(c *config) { c.busy =
 
 // Store is a store.Store on one SQLite file.
 type Store struct {
-	wdb   *sql.DB // one connection: all writes
-	rdb   *sql.DB // query_only pool: reads outside transactions
-	wsem  chan struct{}
-	now   func() time.Time
-	wq    *stmts // prepared on wdb
-	rq    *stmts // prepared on rdb
-	hooks []writeHook
+	wdb  *sql.DB // one connection: all writes
+	rdb  *sql.DB // query_only pool: reads outside transactions
+	wsem chan struct{}
+	now  func() time.Time
+	wq   *stmts // prepared on wdb
+	rq   *stmts // prepared on rdb
+	ix   *indexStmts
 }
 
 var _ store.Store = (*Store)(nil)
@@ -166,6 +169,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if s.rq, err = prepare(ctx, s.rdb, false); err != nil {
 		return fail(fmt.Errorf("sqlite open %s: %w", path, err))
 	}
+	if s.ix, err = prepareIndex(ctx, s.wdb); err != nil {
+		return fail(fmt.Errorf("sqlite open %s: %w", path, err))
+	}
 	return s, nil
 }
 
@@ -188,6 +194,9 @@ func retryBusy(ctx context.Context, limit time.Duration, fn func() error) error 
 // Close closes both connection pools.
 func (s *Store) Close() error {
 	var errs []error
+	if s.ix != nil {
+		s.ix.close()
+	}
 	if s.rdb != nil {
 		errs = append(errs, s.rdb.Close())
 	}

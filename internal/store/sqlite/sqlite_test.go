@@ -83,3 +83,19 @@ func TestReadsDoNotWaitForWriter(t *testing.T) {
 		t.Fatalf("after commit: %v, %v", r, err)
 	}
 }
+
+func openBench(b *testing.B) store.Store {
+	s, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
+// BenchmarkImportIndexed: BulkPut with search indexing of the Synthea
+// sample ×15 (107,400 resources); run with -benchtime 1x.
+func BenchmarkImportIndexed(b *testing.B) { storetest.BenchImport(b, 15, openBench) }
+
+// BenchmarkSearch: typical searches over the Synthea sample ×15.
+func BenchmarkSearch(b *testing.B) { storetest.BenchSearch(b, 15, openBench, nil) }

@@ -6,13 +6,11 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/housecall/housecall/internal/fhir/search"
 	"github.com/housecall/housecall/internal/store"
+	"github.com/housecall/housecall/internal/store/internal/sqlsearch"
 	"github.com/housecall/housecall/internal/store/internal/storeutil"
 )
-
-// writeHook is the seam for work that must commit with each version (search
-// indexes). prev is the state the write replaced, nil for a new resource.
-type writeHook func(ctx context.Context, tx *sql.Tx, r *store.Resource, seq int64, prev *storeutil.Current) error
 
 // wtx is a write transaction on the writer connection.
 type wtx struct {
@@ -20,6 +18,7 @@ type wtx struct {
 	tx  *sql.Tx
 	st  map[*sql.Stmt]*sql.Stmt // writer statements bound to tx, made on first use
 	err error                   // first database error: the tx must not commit
+	b   *sqlsearch.Batch        // reused index rows buffer
 }
 
 var _ store.Tx = (*wtx)(nil)
@@ -68,7 +67,7 @@ func (t *wtx) Write(ctx context.Context, w store.Write) (*store.Resource, error)
 	if r.Body, err = storeutil.Stamp(&w, version, r.LastUpdated); err != nil {
 		return nil, err
 	}
-	if err := t.insert(ctx, r, cur); err != nil {
+	if err := t.insert(ctx, r, cur, w.Index); err != nil {
 		return nil, t.fail(fmt.Errorf("write %s/%s: %w", w.Type, w.ID, err))
 	}
 	return r, nil
@@ -98,7 +97,7 @@ func (t *wtx) current(ctx context.Context, typ, id string) (*storeutil.Current, 
 	return &c, nil
 }
 
-func (t *wtx) insert(ctx context.Context, r *store.Resource, prev *storeutil.Current) error {
+func (t *wtx) insert(ctx context.Context, r *store.Resource, prev *storeutil.Current, entries []search.Entry) error {
 	lu := micros(r.LastUpdated)
 	res, err := t.stmt(ctx, t.s.wq.insert).ExecContext(ctx, r.Type, r.ID, r.VersionID, lu, r.Deleted, r.Method, r.Body)
 	if err != nil {
@@ -111,17 +110,7 @@ func (t *wtx) insert(ctx context.Context, r *store.Resource, prev *storeutil.Cur
 	if _, err := t.stmt(ctx, t.s.wq.upsert).ExecContext(ctx, r.Type, r.ID, r.VersionID, seq, r.Deleted, lu); err != nil {
 		return fmt.Errorf("update current: %w", err)
 	}
-	return t.afterWrite(ctx, r, seq, prev)
-}
-
-// afterWrite runs the registered write hooks (see the package doc).
-func (t *wtx) afterWrite(ctx context.Context, r *store.Resource, seq int64, prev *storeutil.Current) error {
-	for _, h := range t.s.hooks {
-		if err := h(ctx, t.tx, r, seq, prev); err != nil {
-			return err
-		}
-	}
-	return nil
+	return t.afterWrite(ctx, r, seq, prev, entries)
 }
 
 // InTx runs fn in one write transaction. SQLite serialises writers, so the

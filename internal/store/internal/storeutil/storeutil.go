@@ -6,7 +6,6 @@
 package storeutil
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -14,8 +13,8 @@ import (
 )
 
 // ErrInvalid marks a caller error (bad arguments) as opposed to a database
-// failure. It is wrapped, so callers may still match the message text only.
-var ErrInvalid = errors.New("store: invalid argument")
+// failure: it is store.ErrInvalid, so callers outside the store match it.
+var ErrInvalid = store.ErrInvalid
 
 // Current is the state of a resource's current version that write decisions
 // depend on.

@@ -1,0 +1,234 @@
+package sqlsearch
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/housecall/housecall/internal/fhir"
+	"github.com/housecall/housecall/internal/fhir/search"
+	"github.com/housecall/housecall/internal/store"
+	"github.com/housecall/housecall/internal/store/internal/storeutil"
+)
+
+// DefaultCount is the page size of a query that has none (Query.Count < 0).
+const DefaultCount = 100
+
+// probeLimit caps the rows counted when probing a clause's selectivity: a
+// clause matching more than this many resources is a poor driver anyway.
+const probeLimit = 1000
+
+// Search runs one page of a search. now is the store's clock, read only
+// when a date uses the ap prefix.
+func Search(ctx context.Context, d Dialect, r Runner, now func() time.Time, req store.SearchRequest) (*store.SearchResult, error) {
+	q := req.Query
+	if q == nil || !fhir.IsResourceType(q.Type) {
+		return nil, fmt.Errorf("%w: search needs a parsed query on a known resource type", storeutil.ErrInvalid)
+	}
+	c := &compiler{d: d, now: now}
+	conds := make([]cond, 0, len(q.Clauses)+1)
+	for _, cl := range q.Clauses {
+		cd, err := c.compile(cl, "v.seq")
+		if err != nil {
+			return nil, fmt.Errorf("search %s: %s: %w", q.Type, cl.Name, err)
+		}
+		conds = append(conds, cd)
+	}
+	if cp := req.Compartment; cp != nil {
+		cd, err := c.compartment(q.Type, cp.Type, cp.ID, cp.Params, "v.seq")
+		if err != nil {
+			return nil, fmt.Errorf("search %s in compartment %s: %w", q.Type, cp.Type, err)
+		}
+		conds = append(conds, cd)
+	}
+	driver, err := chooseDriver(ctx, d, r, conds)
+	if err != nil {
+		return nil, fmt.Errorf("search %s: %w", q.Type, err)
+	}
+	base := baseFrom(d, q.Type, conds, driver)
+
+	res := &store.SearchResult{Total: -1}
+	if q.Total == search.TotalAccurate || q.Total == search.TotalEstimate || q.Summary == search.SummaryCount {
+		if res.Total, err = total(ctx, d, r, base, q.Total == search.TotalEstimate && q.Summary != search.SummaryCount); err != nil {
+			return nil, fmt.Errorf("search %s: total: %w", q.Type, err)
+		}
+	}
+	if q.Summary == search.SummaryCount || q.Count == 0 {
+		return res, nil
+	}
+	count := q.Count
+	if count < 0 {
+		count = DefaultCount
+	}
+	keys, err := c.sortKeys(q)
+	if err != nil {
+		return nil, fmt.Errorf("search %s: %w", q.Type, err)
+	}
+	var cur *cursor
+	if req.Cursor != "" {
+		if cur, err = decodeCursor(req.Cursor, q, keys); err != nil {
+			return nil, fmt.Errorf("search %s: %w", q.Type, err)
+		}
+	}
+	rows, err := page(ctx, d, r, base, keys, cur, count)
+	if err != nil {
+		return nil, fmt.Errorf("search %s: %w", q.Type, err)
+	}
+	reverse := cur != nil && cur.Prev
+	more := len(rows) > count
+	if more {
+		rows = rows[:count]
+	}
+	if reverse {
+		slices.Reverse(rows)
+	}
+	fp := fingerprint(q)
+	mk := func(row KeyRow, prev bool) string {
+		return encodeCursor(cursor{Prev: prev, Keys: row.Keys, ID: row.ID, FP: fp})
+	}
+	switch {
+	case len(rows) == 0 && cur != nil:
+		// Nothing left on this side (the rows were deleted meanwhile): the
+		// way back starts at the cursor row itself.
+		back := *cur
+		back.Prev, back.Incl = !cur.Prev, true
+		if reverse {
+			res.Next = encodeCursor(back)
+		} else {
+			res.Prev = encodeCursor(back)
+		}
+	case len(rows) > 0:
+		first, last := rows[0], rows[len(rows)-1]
+		if (!reverse && more) || reverse {
+			res.Next = mk(last, false)
+		}
+		if (reverse && more) || (!reverse && cur != nil) {
+			res.Prev = mk(first, true)
+		}
+	}
+	seqs := make([]int64, len(rows))
+	for i, row := range rows {
+		seqs[i] = row.Seq
+	}
+	found, err := fetch(ctx, d, r, seqs)
+	if err != nil {
+		return nil, fmt.Errorf("search %s: %w", q.Type, err)
+	}
+	res.Matches = make([]store.Resource, 0, len(found))
+	for _, row := range found {
+		res.Matches = append(res.Matches, row.Res)
+	}
+	if len(q.Include) > 0 || len(q.RevInclude) > 0 {
+		if res.Included, err = includes(ctx, d, r, q, found); err != nil {
+			return nil, fmt.Errorf("search %s: include: %w", q.Type, err)
+		}
+	}
+	return res, nil
+}
+
+// chooseDriver picks the clause whose rid set drives the query, -1 for
+// none (the query then scans the type's current resources).
+func chooseDriver(ctx context.Context, d Dialect, r Runner, conds []cond) (int, error) {
+	best, bestRank := -1, rankNested+1
+	var probes []int
+	for i, cd := range conds {
+		if cd.set == nil {
+			continue
+		}
+		if cd.rank < bestRank {
+			best, bestRank = i, cd.rank
+		}
+		if cd.rank == rankProbe {
+			probes = append(probes, i)
+		}
+	}
+	if bestRank != rankProbe || len(probes) < 2 || !d.ProbeDrivers() {
+		return best, nil
+	}
+	var bestN int64 = -1
+	for _, i := range probes {
+		s := conds[i].set
+		n, err := r.Int(ctx, d.Rebind("SELECT COUNT(*) FROM ("+s.sql+" LIMIT "+fmt.Sprint(probeLimit)+") p"), s.args)
+		if err != nil {
+			return 0, fmt.Errorf("probe: %w", err)
+		}
+		if bestN < 0 || n < bestN {
+			best, bestN = i, n
+		}
+	}
+	return best, nil
+}
+
+// baseFrom is "FROM ... WHERE ..." over alias v (columns seq and id) of
+// every match: driven by one clause's rid set, or by the resources table.
+func baseFrom(d Dialect, typ string, conds []cond, driver int) frag {
+	var parts []frag
+	if driver >= 0 {
+		s := conds[driver].set
+		parts = append(parts, frag{"FROM resource_versions v WHERE v.seq IN (" + s.sql + ")", s.args})
+	} else {
+		parts = append(parts, f("FROM resources v WHERE v.type = ? AND v.deleted = "+d.False(), typ))
+	}
+	for i, cd := range conds {
+		if i != driver {
+			parts = append(parts, cd.filter)
+		}
+	}
+	return join(" AND ", parts)
+}
+
+func total(ctx context.Context, d Dialect, r Runner, base frag, estimate bool) (int64, error) {
+	if estimate {
+		n, ok, err := r.Estimate(ctx, d.Rebind("SELECT 1 "+base.sql), base.args)
+		if err != nil || ok {
+			return n, err
+		}
+	}
+	return r.Int(ctx, d.Rebind("SELECT COUNT(*) "+base.sql), base.args)
+}
+
+// page reads up to count+1 rows after the cursor, in query order (or
+// reversed order for a previous-page cursor).
+func page(ctx context.Context, d Dialect, r Runner, base frag, keys []sortKey, cur *cursor, count int) ([]KeyRow, error) {
+	names := make([]string, len(keys))
+	inner := f("SELECT v.seq AS seq, v.id AS id")
+	for i, k := range keys {
+		names[i] = fmt.Sprintf("t.k%d", i)
+		inner.sql += ", " + k.expr.sql + fmt.Sprintf(" AS k%d", i)
+		inner.args = append(inner.args, k.expr.args...)
+	}
+	inner = join(" ", []frag{inner, base})
+	sel := "SELECT t.seq, t.id"
+	for _, n := range names {
+		sel += ", " + n
+	}
+	q := frag{sel + " FROM (" + inner.sql + ") t", inner.args}
+	reverse := cur != nil && cur.Prev
+	if cur != nil {
+		k := after(keys, names, cur, reverse)
+		q.sql += " WHERE " + k.sql
+		q.args = append(q.args, k.args...)
+	}
+	q.sql += " ORDER BY " + orderBy(keys, names, reverse) + " LIMIT ?"
+	q.args = append(q.args, int64(count+1))
+	return r.Keys(ctx, d.Rebind(q.sql), q.args, len(keys))
+}
+
+// fetch reads the resources of seqs, in that order.
+func fetch(ctx context.Context, d Dialect, r Runner, seqs []int64) ([]Row, error) {
+	if len(seqs) == 0 {
+		return nil, nil
+	}
+	list, arg := d.IntList(seqs)
+	rows, err := r.Resources(ctx, d.Rebind("SELECT "+ResourceCols+" FROM resource_versions v WHERE v.seq IN ("+list+")"), []any{arg})
+	if err != nil {
+		return nil, err
+	}
+	pos := make(map[int64]int, len(seqs))
+	for i, s := range seqs {
+		pos[s] = i
+	}
+	slices.SortFunc(rows, func(a, b Row) int { return pos[a.Seq] - pos[b.Seq] })
+	return rows, nil
+}

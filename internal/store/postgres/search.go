@@ -1,0 +1,128 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/housecall/housecall/internal/store"
+	"github.com/housecall/housecall/internal/store/internal/sqlsearch"
+)
+
+// dialect is PostgreSQL's side of sqlsearch.Dialect: $n placeholders and
+// array parameters.
+type dialect struct{}
+
+func (dialect) Rebind(q string) string { return sqlsearch.RebindDollar(q) }
+
+func (dialect) IntList(vals []int64) (string, any) { return "SELECT unnest(?::bigint[])", vals }
+
+func (dialect) TextList(vals []string) (string, any) { return "SELECT unnest(?::text[])", vals }
+
+func (dialect) Contains(col string) string { return "strpos(" + col + ", ?) > 0" }
+func (dialect) False() string              { return "false" }
+
+// ByRID: the planner has statistics and picks the (rid, pid) index itself.
+func (dialect) ByRID(string) string { return "" }
+
+// ProbeDrivers: PostgreSQL turns IN and EXISTS into semi-joins and orders
+// them from its statistics.
+func (dialect) ProbeDrivers() bool { return false }
+
+// runner executes sqlsearch statements on the pool or a transaction.
+type runner struct{ q querier }
+
+func (r runner) Resources(ctx context.Context, q string, args []any) ([]sqlsearch.Row, error) {
+	rows, err := r.q.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []sqlsearch.Row
+	for rows.Next() {
+		res, seq, err := scanVersion(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sqlsearch.Row{Res: *res, Seq: seq})
+	}
+	return out, rows.Err()
+}
+
+func (r runner) Keys(ctx context.Context, q string, args []any, nKeys int) ([]sqlsearch.KeyRow, error) {
+	rows, err := r.q.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []sqlsearch.KeyRow
+	dest := make([]any, 2+nKeys)
+	for rows.Next() {
+		var kr sqlsearch.KeyRow
+		kr.Keys = make([]any, nKeys)
+		dest[0], dest[1] = &kr.Seq, &kr.ID
+		for i := range kr.Keys {
+			dest[2+i] = &kr.Keys[i]
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		out = append(out, kr)
+	}
+	return out, rows.Err()
+}
+
+func (r runner) Int(ctx context.Context, q string, args []any) (int64, error) {
+	var n int64
+	err := r.q.QueryRow(ctx, q, args...).Scan(&n)
+	return n, err
+}
+
+// Estimate reads the planner's row estimate of q.
+func (r runner) Estimate(ctx context.Context, q string, args []any) (int64, bool, error) {
+	var plan []byte
+	if err := r.q.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+q, args...).Scan(&plan); err != nil {
+		return 0, false, err
+	}
+	var p []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		} `json:"Plan"`
+	}
+	if err := json.Unmarshal(plan, &p); err != nil || len(p) == 0 {
+		return 0, false, nil
+	}
+	return int64(p[0].Plan.Rows), true, nil
+}
+
+// Search runs one page of a search on the pool.
+func (s *Store) Search(ctx context.Context, req store.SearchRequest) (*store.SearchResult, error) {
+	res, err := sqlsearch.Search(ctx, dialect{}, runner{s.pool}, s.now, req)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return res, nil
+}
+
+// Search runs one page of a search inside the transaction: it sees the
+// transaction's own writes.
+func (t *ptx) Search(ctx context.Context, req store.SearchRequest) (*store.SearchResult, error) {
+	if t.err != nil {
+		return nil, fmt.Errorf("postgres: search: transaction already failed: %w", t.err)
+	}
+	res, err := sqlsearch.Search(ctx, dialect{}, runner{t.tx}, t.s.now, req)
+	if err != nil {
+		return nil, t.check(fmt.Errorf("postgres: %w", err))
+	}
+	return res, nil
+}
+
+// Analyze refreshes the planner statistics of the resource and index
+// tables. Autovacuum does it eventually; call it after a large import so
+// that searches are planned on real row counts at once.
+func (s *Store) Analyze(ctx context.Context) error {
+	if _, err := s.pool.Exec(ctx, "ANALYZE resources, resource_versions, idx_string, idx_token, idx_reference, idx_date, idx_number, idx_quantity, idx_uri"); err != nil {
+		return fmt.Errorf("postgres: analyze: %w", err)
+	}
+	return nil
+}

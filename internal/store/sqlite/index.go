@@ -1,0 +1,144 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/housecall/housecall/internal/fhir/search"
+	"github.com/housecall/housecall/internal/store"
+	"github.com/housecall/housecall/internal/store/internal/sqlsearch"
+	"github.com/housecall/housecall/internal/store/internal/storeutil"
+)
+
+// chunkSizes are the row counts of the prepared multi-row INSERTs; a batch
+// of n rows is written greedily with the largest that fit. modernc.org/sqlite
+// compiles unprepared statements on every execution, and statements cannot
+// be prepared on the single writer connection while a transaction holds it,
+// so they are all prepared at Open. Chunks stay small because the driver
+// matches arguments to parameters in quadratic time: 256-row statements
+// spent a third of an import in (*conn).bind.
+var chunkSizes = [...]int{16, 4, 1}
+
+// indexStmts are the writer's prepared index statements.
+type indexStmts struct {
+	insert  map[insKey]*sql.Stmt
+	delOne  map[*sqlsearch.Table]*sql.Stmt
+	delMany map[*sqlsearch.Table]*sql.Stmt
+}
+
+type insKey struct {
+	t    *sqlsearch.Table
+	rows int
+}
+
+func prepareIndex(ctx context.Context, db *sql.DB) (*indexStmts, error) {
+	s := &indexStmts{insert: map[insKey]*sql.Stmt{},
+		delOne: map[*sqlsearch.Table]*sql.Stmt{}, delMany: map[*sqlsearch.Table]*sql.Stmt{}}
+	prep := func(q string) (*sql.Stmt, error) {
+		st, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			s.close()
+			return nil, fmt.Errorf("prepare index statement: %w", err)
+		}
+		return st, nil
+	}
+	var err error
+	for _, t := range sqlsearch.Tables {
+		cols := t.AllCols()
+		for _, n := range chunkSizes {
+			q := valuesSQL("INSERT INTO "+t.Name+" ("+strings.Join(cols, ", ")+") VALUES ", len(cols), n, "")
+			if s.insert[insKey{t, n}], err = prep(q); err != nil {
+				return nil, err
+			}
+		}
+		if s.delOne[t], err = prep("DELETE FROM " + t.Name + " WHERE rid = ?"); err != nil {
+			return nil, err
+		}
+		if s.delMany[t], err = prep("DELETE FROM " + t.Name + " WHERE rid IN (SELECT value FROM json_each(?))"); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (s *indexStmts) close() {
+	for _, m := range []map[*sqlsearch.Table]*sql.Stmt{s.delOne, s.delMany} {
+		for _, st := range m {
+			_ = st.Close()
+		}
+	}
+	for _, st := range s.insert {
+		_ = st.Close()
+	}
+}
+
+// afterWrite replaces the index rows of the resource r (version seq)
+// inside the write transaction: the rows of the version it replaces go, the
+// entries of the new one (plus its _lastUpdated) come in.
+func (t *wtx) afterWrite(ctx context.Context, r *store.Resource, seq int64, prev *storeutil.Current, entries []search.Entry) error {
+	if prev != nil && !prev.Deleted {
+		for _, tb := range sqlsearch.Tables {
+			if _, err := t.stmt(ctx, t.s.ix.delOne[tb]).ExecContext(ctx, prev.Seq); err != nil {
+				return fmt.Errorf("delete %s rows: %w", tb.Name, err)
+			}
+		}
+	}
+	if r.Deleted {
+		return nil
+	}
+	b := t.batch()
+	b.Add(r.Type, seq, entries, r.LastUpdated)
+	return t.flush(ctx, b)
+}
+
+func (t *wtx) batch() *sqlsearch.Batch {
+	if t.b == nil {
+		t.b = sqlsearch.NewBatch()
+	}
+	t.b.Reset()
+	return t.b
+}
+
+// deleteIndex removes the index rows of many versions at once (bulk).
+func (t *wtx) deleteIndex(ctx context.Context, rids []int64) error {
+	if len(rids) == 0 {
+		return nil
+	}
+	js, err := json.Marshal(rids)
+	if err != nil {
+		return err
+	}
+	for _, tb := range sqlsearch.Tables {
+		if _, err := t.stmt(ctx, t.s.ix.delMany[tb]).ExecContext(ctx, string(js)); err != nil {
+			return fmt.Errorf("delete %s rows: %w", tb.Name, err)
+		}
+	}
+	return nil
+}
+
+// flush inserts the batch with the prepared multi-row statements.
+func (t *wtx) flush(ctx context.Context, b *sqlsearch.Batch) error {
+	for _, tb := range sqlsearch.Tables {
+		vals := b.Rows[tb]
+		width := len(tb.Cols) + 3
+		for len(vals) > 0 {
+			rows := len(vals) / width
+			n := chunkSizes[len(chunkSizes)-1]
+			for _, c := range chunkSizes {
+				if c <= rows {
+					n = c
+					break
+				}
+			}
+			st := t.stmt(ctx, t.s.ix.insert[insKey{tb, n}])
+			if _, err := st.ExecContext(ctx, vals[:n*width]...); err != nil {
+				return fmt.Errorf("insert %s rows: %w", tb.Name, err)
+			}
+			vals = vals[n*width:]
+		}
+	}
+	return nil
+}

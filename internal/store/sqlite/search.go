@@ -1,0 +1,131 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/housecall/housecall/internal/store"
+	"github.com/housecall/housecall/internal/store/internal/sqlsearch"
+)
+
+// dialect is SQLite's side of sqlsearch.Dialect: list parameters are JSON
+// arrays read with json_each.
+type dialect struct{}
+
+func (dialect) Rebind(q string) string { return q }
+
+func (dialect) IntList(vals []int64) (string, any) {
+	js, _ := json.Marshal(vals)
+	return "SELECT value FROM json_each(?)", string(js)
+}
+
+func (dialect) TextList(vals []string) (string, any) {
+	js, _ := json.Marshal(vals)
+	return "SELECT value FROM json_each(?)", string(js)
+}
+
+func (dialect) Contains(col string) string { return "instr(" + col + ", ?) > 0" }
+func (dialect) False() string              { return "0" }
+
+// ByRID names the primary key of a WITHOUT ROWID index table.
+func (dialect) ByRID(table string) string { return " INDEXED BY sqlite_autoindex_" + table + "_1" }
+
+// ProbeDrivers: SQLite does not reorder EXISTS subqueries, so the engine
+// picks the driving clause by counting.
+func (dialect) ProbeDrivers() bool { return true }
+
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// runner executes sqlsearch statements on the read pool or a transaction.
+type runner struct{ q queryer }
+
+func (r runner) Resources(ctx context.Context, q string, args []any) ([]sqlsearch.Row, error) {
+	rows, err := r.q.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []sqlsearch.Row
+	for rows.Next() {
+		res, seq, err := scanVersion(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sqlsearch.Row{Res: *res, Seq: seq})
+	}
+	return out, rows.Err()
+}
+
+func (r runner) Keys(ctx context.Context, q string, args []any, nKeys int) ([]sqlsearch.KeyRow, error) {
+	rows, err := r.q.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []sqlsearch.KeyRow
+	dest := make([]any, 2+nKeys)
+	for rows.Next() {
+		var kr sqlsearch.KeyRow
+		kr.Keys = make([]any, nKeys)
+		dest[0], dest[1] = &kr.Seq, &kr.ID
+		for i := range kr.Keys {
+			dest[2+i] = &kr.Keys[i]
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		for i, k := range kr.Keys {
+			if b, ok := k.([]byte); ok {
+				kr.Keys[i] = string(b)
+			}
+		}
+		out = append(out, kr)
+	}
+	return out, rows.Err()
+}
+
+func (r runner) Int(ctx context.Context, q string, args []any) (int64, error) {
+	rows, err := r.q.QueryContext(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var n int64
+	if rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			return 0, err
+		}
+	}
+	return n, rows.Err()
+}
+
+// Estimate: SQLite has no row estimate worth reporting; the engine counts.
+func (runner) Estimate(context.Context, string, []any) (int64, bool, error) { return 0, false, nil }
+
+// Search runs one page of a search on the read pool.
+func (s *Store) Search(ctx context.Context, req store.SearchRequest) (*store.SearchResult, error) {
+	res, err := sqlsearch.Search(ctx, dialect{}, runner{s.rdb}, s.now, req)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	return res, nil
+}
+
+// Search runs one page of a search inside the transaction: it sees the
+// transaction's own writes.
+func (t *wtx) Search(ctx context.Context, req store.SearchRequest) (*store.SearchResult, error) {
+	if t.err != nil {
+		return nil, fmt.Errorf("sqlite: search: transaction already failed: %w", t.err)
+	}
+	// A failed read leaves an SQLite transaction usable, so unlike a
+	// failed write it does not poison t.
+	res, err := sqlsearch.Search(ctx, dialect{}, runner{t.tx}, t.s.now, req)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	return res, nil
+}
