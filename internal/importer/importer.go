@@ -174,13 +174,21 @@ func process(c *chunk, ix *search.Indexer) {
 			c.errs = append(c.errs, loc)
 			continue
 		}
+		// Encoding happens here, in parallel; the store's single writer
+		// only splices in the version and time.
+		prepared, err := fhir.Prepare(res, id)
+		if err != nil {
+			loc.Issue = fhir.Issue{Severity: "error", Code: "processing", Diagnostics: "cannot be encoded: " + err.Error()}
+			c.errs = append(c.errs, loc)
+			continue
+		}
 		c.writes = append(c.writes, pendingWrite{loc: loc, w: store.Write{
 			Type:   loc.Type,
 			ID:     id,
 			Method: "PUT",
 			Index:  index,
 			Stamp: func(versionID int64, lastUpdated time.Time) ([]byte, error) {
-				return fhir.Stamp(res, id, versionID, lastUpdated)
+				return prepared.Stamp(versionID, lastUpdated), nil
 			},
 		}})
 	}

@@ -92,10 +92,12 @@ func decodeBody(req *Request) (map[string]any, error) {
 	return res, nil
 }
 
-// indexEntries computes the search index of a resource about to be stored
-// as typ/id. The server's meta (versionId, lastUpdated) is dropped first:
-// the store assigns it and indexes _lastUpdated itself.
-func (e *Engine) indexEntries(res map[string]any, id string) ([]search.Entry, error) {
+// prepare does the work of a write that needs no lock, before the store's
+// transaction: the search index entries of res (stored as id) and its
+// encoding, which the store's Stamp call then completes with the version and
+// time it assigns. The client's meta.versionId and lastUpdated are dropped:
+// the store assigns them and indexes _lastUpdated itself.
+func (e *Engine) prepare(res map[string]any, id string) ([]search.Entry, func(int64, time.Time) ([]byte, error), error) {
 	res["id"] = id
 	if meta, ok := res["meta"].(map[string]any); ok {
 		delete(meta, "versionId")
@@ -106,14 +108,13 @@ func (e *Engine) indexEntries(res map[string]any, id string) ([]search.Entry, er
 	}
 	entries, err := e.indexer.Extract(res)
 	if err != nil {
-		return nil, errorf(http.StatusUnprocessableEntity, "processing", "", "The resource could not be indexed for search: %v", err)
+		return nil, nil, errorf(http.StatusUnprocessableEntity, "processing", "", "The resource could not be indexed for search: %v", err)
 	}
-	return entries, nil
-}
-
-// stamp returns the Write.Stamp function for a resource.
-func stamp(res map[string]any, id string) func(int64, time.Time) ([]byte, error) {
-	return func(v int64, t time.Time) ([]byte, error) { return fhir.Stamp(res, id, v, t) }
+	p, err := fhir.Prepare(res, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return entries, func(v int64, t time.Time) ([]byte, error) { return p.Stamp(v, t), nil }, nil
 }
 
 // writeResponse answers a successful create, update or patch, honouring Prefer: return.
@@ -155,11 +156,11 @@ func (e *Engine) create(ctx context.Context, tx store.Tx, req *Request) (*Respon
 	if id == "" {
 		id = e.newID()
 	}
-	index, err := e.indexEntries(res, id)
+	index, stamp, err := e.prepare(res, id)
 	if err != nil {
 		return nil, err
 	}
-	r, err := e.put(ctx, tx, store.Write{Type: req.Type, ID: id, Method: http.MethodPost, MustNotExist: true, Stamp: stamp(res, id), Index: index})
+	r, err := e.put(ctx, tx, store.Write{Type: req.Type, ID: id, Method: http.MethodPost, MustNotExist: true, Stamp: stamp, Index: index})
 	if err != nil {
 		return nil, err
 	}
@@ -207,11 +208,11 @@ func (e *Engine) updateResource(ctx context.Context, tx store.Tx, req *Request, 
 		}
 		status = http.StatusCreated
 	}
-	index, err := e.indexEntries(res, id)
+	index, stamp, err := e.prepare(res, id)
 	if err != nil {
 		return nil, err
 	}
-	r, err := e.put(ctx, tx, store.Write{Type: req.Type, ID: id, Method: http.MethodPut, IfMatch: want, Stamp: stamp(res, id), Index: index})
+	r, err := e.put(ctx, tx, store.Write{Type: req.Type, ID: id, Method: http.MethodPut, IfMatch: want, Stamp: stamp, Index: index})
 	if err != nil {
 		return nil, err
 	}
@@ -316,11 +317,11 @@ func (e *Engine) patchResource(ctx context.Context, tx store.Tx, req *Request, i
 	if issues := fhir.Validate(res, req.Type); fhir.HasErrors(issues) {
 		return nil, &Error{Status: http.StatusUnprocessableEntity, Issues: issues}
 	}
-	index, err := e.indexEntries(res, id)
+	index, stamp, err := e.prepare(res, id)
 	if err != nil {
 		return nil, err
 	}
-	r, err := e.put(ctx, tx, store.Write{Type: req.Type, ID: id, Method: http.MethodPatch, IfMatch: cur.VersionID, Stamp: stamp(res, id), Index: index})
+	r, err := e.put(ctx, tx, store.Write{Type: req.Type, ID: id, Method: http.MethodPatch, IfMatch: cur.VersionID, Stamp: stamp, Index: index})
 	if err != nil {
 		return nil, err
 	}
