@@ -55,21 +55,7 @@ func (r runner) Keys(ctx context.Context, q string, args []any, nKeys int) ([]sq
 		return nil, err
 	}
 	defer rows.Close()
-	var out []sqlsearch.KeyRow
-	dest := make([]any, 2+nKeys)
-	for rows.Next() {
-		var kr sqlsearch.KeyRow
-		kr.Keys = make([]any, nKeys)
-		dest[0], dest[1] = &kr.Seq, &kr.ID
-		for i := range kr.Keys {
-			dest[2+i] = &kr.Keys[i]
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, err
-		}
-		out = append(out, kr)
-	}
-	return out, rows.Err()
+	return sqlsearch.ScanKeys(rows, nKeys)
 }
 
 func (r runner) Int(ctx context.Context, q string, args []any) (int64, error) {

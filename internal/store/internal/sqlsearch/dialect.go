@@ -105,3 +105,34 @@ func RebindDollar(q string) string {
 	}
 	return b.String()
 }
+
+// Rows is what both drivers' result sets offer for scanning.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// ScanKeys reads (seq, id, key...) rows for Runner.Keys. Text keys that a
+// driver returns as bytes become strings, so cursors compare alike.
+func ScanKeys(rows Rows, nKeys int) ([]KeyRow, error) {
+	var out []KeyRow
+	dest := make([]any, 2+nKeys)
+	for rows.Next() {
+		kr := KeyRow{Keys: make([]any, nKeys)}
+		dest[0], dest[1] = &kr.Seq, &kr.ID
+		for i := range kr.Keys {
+			dest[2+i] = &kr.Keys[i]
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		for i, k := range kr.Keys {
+			if b, ok := k.([]byte); ok {
+				kr.Keys[i] = string(b)
+			}
+		}
+		out = append(out, kr)
+	}
+	return out, rows.Err()
+}
