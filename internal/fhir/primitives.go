@@ -155,7 +155,7 @@ func checkPrimitiveValue(v any, k primKind) string {
 			return "code must not have leading, trailing or repeated whitespace"
 		}
 	case primID:
-		if !validID(s) {
+		if !IsValidID(s) {
 			return "id must be 1-64 characters of A-Z a-z 0-9 - ."
 		}
 	case primURI, primURL, primCanonical:
@@ -233,8 +233,8 @@ func validCode(s string) bool {
 	return true
 }
 
-// validID implements [A-Za-z0-9\-\.]{1,64}.
-func validID(s string) bool {
+// IsValidID reports whether s is a FHIR logical id: [A-Za-z0-9\-\.]{1,64}.
+func IsValidID(s string) bool {
 	if len(s) == 0 || len(s) > 64 {
 		return false
 	}

@@ -426,9 +426,9 @@ func relativeReference(ref string, i int) string {
 	}
 	parts := strings.Split(ref[i+1:], "/")
 	switch {
-	case len(parts) == 1 && validID(parts[0]):
+	case len(parts) == 1 && IsValidID(parts[0]):
 		return ""
-	case len(parts) == 3 && validID(parts[0]) && parts[1] == "_history" && validID(parts[2]):
+	case len(parts) == 3 && IsValidID(parts[0]) && parts[1] == "_history" && IsValidID(parts[2]):
 		return ""
 	}
 	return "reference must be Type/id or Type/id/_history/vid with valid ids"

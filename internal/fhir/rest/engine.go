@@ -320,7 +320,7 @@ func ParseURL(method, rawURL string) (*Request, error) {
 			return nil, notSupported("Operation %s is not supported", seg[1])
 		}
 		req.ID = seg[1]
-		if !validID(req.ID) {
+		if !fhir.IsValidID(req.ID) {
 			return nil, errorf(http.StatusBadRequest, "invalid", "", "Invalid resource id %q", req.ID)
 		}
 		switch req.Method {
@@ -338,7 +338,7 @@ func ParseURL(method, rawURL string) (*Request, error) {
 		return req, nil
 	case 3, 4:
 		req.ID = seg[1]
-		if !validID(req.ID) {
+		if !fhir.IsValidID(req.ID) {
 			break
 		}
 		if len(seg) == 3 && seg[2] == "$everything" && req.Type == "Patient" {
@@ -371,20 +371,6 @@ func ParseURL(method, rawURL string) (*Request, error) {
 		return req, nil
 	}
 	return nil, errorf(http.StatusNotFound, "not-supported", "", "No FHIR interaction at %q", "/"+path)
-}
-
-// validID reports whether s is a valid FHIR logical id.
-func validID(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return true
 }
 
 // etag renders a weak ETag for a version.

@@ -52,7 +52,7 @@ func qRelativeRef(sp fhir.SearchParam, target, full, s, raw string) (Value, erro
 		v.Type, v.ID = segs[0], segs[1]
 		if len(segs) == 4 {
 			v.Version = segs[3]
-			if !qValidID(v.Version) {
+			if !fhir.IsValidID(v.Version) {
 				return Value{}, qInvalid(full, "malformed version in a Type/id/_history/version reference")
 			}
 		}
@@ -68,22 +68,8 @@ func qRelativeRef(sp fhir.SearchParam, target, full, s, raw string) (Value, erro
 	default:
 		return Value{}, qInvalid(full, "a reference takes id, Type/id, Type/id/_history/version, an absolute URL or url|version")
 	}
-	if !qValidID(v.ID) {
+	if !fhir.IsValidID(v.ID) {
 		return Value{}, qInvalid(full, "malformed resource id in a reference (1-64 of A-Z a-z 0-9 - .)")
 	}
 	return v, nil
-}
-
-// qValidID reports whether s is a FHIR id: [A-Za-z0-9\-\.]{1,64}.
-func qValidID(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return true
 }

@@ -38,15 +38,7 @@ func (r runner) Resources(ctx context.Context, q string, args []any) ([]sqlsearc
 		return nil, err
 	}
 	defer rows.Close()
-	var out []sqlsearch.Row
-	for rows.Next() {
-		res, seq, err := scanVersion(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sqlsearch.Row{Res: *res, Seq: seq})
-	}
-	return out, rows.Err()
+	return sqlsearch.ScanResources(rows, func() (*store.Resource, int64, error) { return scanVersion(rows) })
 }
 
 func (r runner) Keys(ctx context.Context, q string, args []any, nKeys int) ([]sqlsearch.KeyRow, error) {

@@ -136,3 +136,17 @@ func ScanKeys(rows Rows, nKeys int) ([]KeyRow, error) {
 	}
 	return out, rows.Err()
 }
+
+// ScanResources reads resource rows for Runner.Resources with the
+// backend's own row decoder.
+func ScanResources(rows Rows, scan func() (*store.Resource, int64, error)) ([]Row, error) {
+	var out []Row
+	for rows.Next() {
+		res, seq, err := scan()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Row{Res: *res, Seq: seq})
+	}
+	return out, rows.Err()
+}
