@@ -1,6 +1,9 @@
 package fhir
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // SearchParam is one R4 SearchParameter definition.
 type SearchParam struct {
@@ -30,15 +33,7 @@ func SearchParams(resourceType string) []SearchParam {
 	for t := td; t != nil; t = d.types[t.base] {
 		out = append(out, d.search[t.name]...)
 	}
-	slices.SortStableFunc(out, func(a, b SearchParam) int {
-		switch {
-		case a.Code < b.Code:
-			return -1
-		case a.Code > b.Code:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(out, func(a, b SearchParam) int { return strings.Compare(a.Code, b.Code) })
 	return out
 }
 

@@ -2,7 +2,7 @@
 // engine behind "housecall import PATH...".
 //
 // The pipeline is one reader goroutine (files in order, cut into chunks) ->
-// N workers (fhir.Decode + fhir.Validate) -> one writer that restores input
+// N workers (fhir.Decode + fhir.Validate, then index + encode) -> one writer that restores input
 // order and stores batches with store.BulkPut. Channels are bounded, so a
 // slow store slows the reader down instead of filling memory. Invalid
 // resources are reported with their file and line and skipped; the rest of
@@ -163,22 +163,11 @@ func process(c *chunk, ix *search.Indexer) {
 			continue
 		}
 		id := loc.ID
-		// The store assigns versionId and lastUpdated and indexes _lastUpdated.
-		if meta, ok := res["meta"].(map[string]any); ok {
-			delete(meta, "versionId")
-			delete(meta, "lastUpdated")
-		}
-		index, err := ix.Extract(res)
+		// Indexing and encoding happen here, in parallel; the store's
+		// single writer only splices in the version and time.
+		index, prepared, err := ix.ForWrite(res, id)
 		if err != nil {
-			loc.Issue = fhir.Issue{Severity: "error", Code: "processing", Diagnostics: "cannot be indexed for search: " + err.Error()}
-			c.errs = append(c.errs, loc)
-			continue
-		}
-		// Encoding happens here, in parallel; the store's single writer
-		// only splices in the version and time.
-		prepared, err := fhir.Prepare(res, id)
-		if err != nil {
-			loc.Issue = fhir.Issue{Severity: "error", Code: "processing", Diagnostics: "cannot be encoded: " + err.Error()}
+			loc.Issue = fhir.Issue{Severity: "error", Code: "processing", Diagnostics: "cannot be stored: " + err.Error()}
 			c.errs = append(c.errs, loc)
 			continue
 		}

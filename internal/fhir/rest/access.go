@@ -34,15 +34,6 @@ func (e *Engine) readVersion(ctx context.Context, r store.Reader, typ, id string
 	return res, storeError(err, typ, id+"/_history/"+itoa(version))
 }
 
-// list pages through current resources of a type.
-func (e *Engine) list(ctx context.Context, r store.Reader, q store.ListQuery) (*store.ListPage, error) {
-	if r == nil {
-		r = e.store
-	}
-	page, err := r.List(ctx, q)
-	return page, storeError(err, q.Type, "")
-}
-
 // historyPage reads a page of history.
 func (e *Engine) historyPage(ctx context.Context, q store.HistoryQuery) (*store.HistoryPage, error) {
 	page, err := e.store.History(ctx, q)

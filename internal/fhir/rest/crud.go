@@ -92,27 +92,12 @@ func decodeBody(req *Request) (map[string]any, error) {
 	return res, nil
 }
 
-// prepare does the work of a write that needs no lock, before the store's
-// transaction: the search index entries of res (stored as id) and its
-// encoding, which the store's Stamp call then completes with the version and
-// time it assigns. The client's meta.versionId and lastUpdated are dropped:
-// the store assigns them and indexes _lastUpdated itself.
+// prepare indexes and encodes res (stored as id) before the store's
+// transaction; the returned Stamp completes it with the version and time.
 func (e *Engine) prepare(res map[string]any, id string) ([]search.Entry, func(int64, time.Time) ([]byte, error), error) {
-	res["id"] = id
-	if meta, ok := res["meta"].(map[string]any); ok {
-		delete(meta, "versionId")
-		delete(meta, "lastUpdated")
-		if len(meta) == 0 {
-			delete(res, "meta")
-		}
-	}
-	entries, err := e.indexer.Extract(res)
+	entries, p, err := e.indexer.ForWrite(res, id)
 	if err != nil {
-		return nil, nil, errorf(http.StatusUnprocessableEntity, "processing", "", "The resource could not be indexed for search: %v", err)
-	}
-	p, err := fhir.Prepare(res, id)
-	if err != nil {
-		return nil, nil, err
+		return nil, nil, errorf(http.StatusUnprocessableEntity, "processing", "", "The resource could not be prepared for storage: %v", err)
 	}
 	return entries, func(v int64, t time.Time) ([]byte, error) { return p.Stamp(v, t), nil }, nil
 }

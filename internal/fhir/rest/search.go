@@ -93,11 +93,6 @@ func (e *Engine) matchCriteria(ctx context.Context, r store.Reader, typ, raw str
 	return e.match(ctx, r, typ, q)
 }
 
-func isGoneOrMissing(err error) bool {
-	fe, ok := err.(*Error)
-	return ok && (fe.Status == http.StatusNotFound || fe.Status == http.StatusGone)
-}
-
 // pageSize reads _count for history: whitespace tolerated, capped.
 func (e *Engine) pageSize(q url.Values) (int, error) {
 	v := strings.TrimSpace(q.Get("_count"))

@@ -3,6 +3,7 @@ package search
 import (
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/housecall/housecall/internal/fhir"
 )
@@ -318,15 +319,7 @@ func ParseQuery(resourceType string, params url.Values, opts ParseOptions) (q *Q
 		}
 	}
 	unsupported = append(unsupported, p.unsupported...)
-	slices.SortStableFunc(unsupported, func(a, b *QueryError) int {
-		switch {
-		case a.Param < b.Param:
-			return -1
-		case a.Param > b.Param:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(unsupported, func(a, b *QueryError) int { return strings.Compare(a.Param, b.Param) })
 	return q, unsupported, nil
 }
 
