@@ -120,11 +120,12 @@ func Run(ctx context.Context, paths []string, opts Options) (Summary, error) {
 	if err == nil {
 		err = parent.Err()
 	}
-	// A bulk load changes the data's shape; stores with a query planner
-	// (PostgreSQL) refresh their statistics so searches keep good plans.
-	if a, ok := opts.Store.(interface{ Analyze(context.Context) error }); ok && err == nil && sum.Resources > 0 {
-		if aerr := a.Analyze(parent); aerr != nil {
-			err = fmt.Errorf("refreshing planner statistics: %w", aerr)
+	// A bulk load changes the data's shape: PostgreSQL refreshes its
+	// planner statistics, SQLite moves the load from its write-ahead log
+	// into the database file, where reads are cheaper.
+	if a, ok := opts.Store.(interface{ AfterBulkLoad(context.Context) error }); ok && err == nil && sum.Resources > 0 {
+		if aerr := a.AfterBulkLoad(parent); aerr != nil {
+			err = fmt.Errorf("finishing the bulk load: %w", aerr)
 		}
 	}
 	return sum, err

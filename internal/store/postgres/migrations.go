@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"github.com/housecall/housecall/internal/store/internal/sqlsearch"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -112,6 +113,16 @@ CREATE TABLE idx_uri (
 );
 CREATE INDEX idx_uri_rid ON idx_uri (rid, pid);
 CREATE INDEX idx_uri_uri ON idx_uri (pid, uri) INCLUDE (rid);
+`},
+	{3, "date span buckets", `
+-- span classes hi - lo (0: a day or less, 1: 31 days, 2: 366 days, 3: longer
+-- or open): a bound on one end of a row's range then bounds the other, so
+-- every date predicate is a range scan of one index.
+ALTER TABLE idx_date ADD COLUMN span integer NOT NULL DEFAULT 3;
+` + sqlsearch.SpanMigrationSQL() + `;
+DROP INDEX idx_date_lo;
+DROP INDEX idx_date_hi;
+CREATE INDEX idx_date_span ON idx_date (pid, span, lo, hi) INCLUDE (rid);
 `},
 }
 

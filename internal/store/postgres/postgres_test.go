@@ -55,7 +55,7 @@ func BenchmarkImportIndexed(b *testing.B) { storetest.BenchImport(b, 15, openBen
 // ANALYZE.
 func BenchmarkSearch(b *testing.B) {
 	storetest.BenchSearch(b, 15, openBench, func(b *testing.B, s store.Store) {
-		if err := s.(*postgres.Store).Analyze(b.Context()); err != nil {
+		if err := s.(*postgres.Store).AfterBulkLoad(b.Context()); err != nil {
 			b.Fatal(err)
 		}
 	})

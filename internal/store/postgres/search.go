@@ -95,10 +95,10 @@ func (t *ptx) Search(ctx context.Context, req store.SearchRequest) (*store.Searc
 	return res, nil
 }
 
-// Analyze refreshes the planner statistics of the resource and index
-// tables. Autovacuum does it eventually; call it after a large import so
-// that searches are planned on real row counts at once.
-func (s *Store) Analyze(ctx context.Context) error {
+// AfterBulkLoad refreshes the planner statistics of the resource and index
+// tables. Autovacuum does it eventually; the importer calls it after a
+// large import so that searches are planned on real row counts at once.
+func (s *Store) AfterBulkLoad(ctx context.Context) error {
 	if _, err := s.pool.Exec(ctx, "ANALYZE resources, resource_versions, idx_string, idx_token, idx_reference, idx_date, idx_number, idx_quantity, idx_uri"); err != nil {
 		return fmt.Errorf("postgres: analyze: %w", err)
 	}

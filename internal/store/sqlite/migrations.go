@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/housecall/housecall/internal/store/internal/sqlsearch"
 	"time"
 )
 
@@ -107,6 +108,16 @@ CREATE TABLE idx_uri (
 	PRIMARY KEY (rid, pid, ord)
 ) WITHOUT ROWID;
 CREATE INDEX idx_uri_uri ON idx_uri (pid, uri);
+`},
+	{3, "date span buckets", `
+-- span classes hi - lo (0: a day or less, 1: 31 days, 2: 366 days, 3: longer
+-- or open): a bound on one end of a row's range then bounds the other, so
+-- every date predicate is a range scan of one index.
+ALTER TABLE idx_date ADD COLUMN span INTEGER NOT NULL DEFAULT 3;
+` + sqlsearch.SpanMigrationSQL() + `;
+DROP INDEX idx_date_lo;
+DROP INDEX idx_date_hi;
+CREATE INDEX idx_date_span ON idx_date (pid, span, lo, hi);
 `},
 }
 

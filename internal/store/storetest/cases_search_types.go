@@ -139,6 +139,25 @@ func testSearchDate(f *fixture) {
 	f.expect("Encounter", "date=2024-01-01")
 	f.expect("Encounter", "date=ap2024-02-01", "e1", "e3")
 	f.expect("Encounter", "date=ap2024-02-12", "e1", "e4")
+
+	// Ranges of every span class (a minute, a day, a month, a year, longer)
+	// against date ranges: a ge/lt pair on the single-valued Encounter.date
+	// is answered as one range.
+	f.index("Encounter", "r1", eDate("date", "2024-03-10T09:00:00Z", "2024-03-10T09:01:00Z"))
+	f.index("Encounter", "r2", eDay("date", "2024-02-29"))
+	f.index("Encounter", "r3", eDate("date", "2024-02-01T00:00:00Z", "2024-03-01T12:00:00Z"))
+	f.index("Encounter", "r4", eDate("date", "2023-04-01T00:00:00Z", "2024-03-02T00:00:00Z"))
+	f.index("Encounter", "r5", eDate("date", "2019-01-01T00:00:00Z", "2024-03-05T00:00:00Z"))
+	f.index("Encounter", "r6", eDate("date", "2019-01-01T00:00:00Z", "2024-02-28T00:00:00Z"))
+	// r3 ends within 2024-03-01: not above it, and not contained in it.
+	f.expect("Encounter", "date=ge2024-03-01&date=lt2024-04-01", "e1", "r1", "r4", "r5")
+	f.expect("Encounter", "date=lt2024-04-01&date=ge2024-03-01&date=ne2024-03-10", "e1", "r4", "r5")
+	f.expect("Encounter", "date=ge2024-02-29&date=le2024-02-29", "e1", "r2", "r3", "r4", "r5")
+	f.expect("Encounter", "date=ge2024-03-03&date=lt2024-03-04", "e1", "r5")
+	f.expect("Encounter", "date=gt2024-03-20&date=lt2024-03-01", "e1") // only the open period spans both
+	// Goal.target.due is repeating: one target may satisfy ge, another lt.
+	f.index("Goal", "g1", eDay("target-date", "2024-01-05"), eDay("target-date", "2024-06-05"))
+	f.expect("Goal", "target-date=gt2024-03-01&target-date=lt2024-02-01", "g1")
 }
 
 func testSearchNumber(f *fixture) {

@@ -25,7 +25,8 @@ func testSearchIndexLifecycle(f *fixture) {
 	f.expect("Patient", "name=alice")
 	f.expect("Patient", "name=alicia", "p1")
 	f.expect("Patient", "gender=female")
-	f.expect("Patient", "gender:missing=true", "p1", "p2")
+	// Unsorted results come in the order of last change: p1 was updated.
+	f.expect("Patient", "gender:missing=true", "p2", "p1")
 	f.expect("Patient", "birthdate=2000", "p1")
 	// A delete removes them; a re-create indexes again.
 	f.mustWrite(del("Patient", "p1"))
@@ -73,7 +74,7 @@ func testSearchInTx(f *fixture) {
 			return err
 		}
 		res := f.search(tx, "Patient", "name=al&_total=accurate", "")
-		if got, want := idsOf(res.Matches), []string{"p2", "p3"}; !slices.Equal(got, want) || res.Total != 2 {
+		if got, want := idsOf(res.Matches), []string{"p3", "p2"}; !slices.Equal(got, want) || res.Total != 2 {
 			f.t.Errorf("inside the transaction: %q (total %d), want %q", got, res.Total, want)
 		}
 		return errRollback
@@ -124,5 +125,5 @@ func testSearchBulkPut(f *fixture) {
 	f.expect("Patient", "name=zed", "b0")
 	f.expect("Patient", "name=old")
 	f.expect("Patient", "name=new", "old")
-	f.expect("Patient", "name=name1&_count=3", "b101", "b11", "b111")
+	f.expect("Patient", "name=name1&_count=3", "b11", "b21", "b31")
 }

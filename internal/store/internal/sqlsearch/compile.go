@@ -106,7 +106,16 @@ func (c *compiler) compile(cl *search.Clause, outer string) (cond, error) {
 	if t == TReference && cl.Modifier != search.ModifierIdentifier {
 		rank = rankReference
 	}
-	return c.simple(t, a, pid, alts, outer, rank), nil
+	cd := c.simple(t, a, pid, alts, outer, rank)
+	if t == TDate {
+		var rs []dateRange
+		for i := range cl.Values {
+			rs = append(rs, c.dateRanges(&cl.Values[i])...)
+		}
+		set := c.dateSet(c.alias("d"), PID(cl.Type, code), rs)
+		cd.set = &set
+	}
+	return cd, nil
 }
 
 // exists is "some row of the resource for pid satisfies one of alts".

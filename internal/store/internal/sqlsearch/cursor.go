@@ -64,13 +64,13 @@ func (c *compiler) sortKeys(q *search.Query) ([]sortKey, error) {
 	return keys, nil
 }
 
-// cursor is the decoded paging position: the sort key values and id of a
+// cursor is the decoded paging position: the sort key values and seq of a
 // row, exclusive, and the direction to read from it.
 type cursor struct {
 	Prev bool   `json:"p,omitempty"`
 	Incl bool   `json:"n,omitempty"` // the cursor row itself is included
 	Keys []any  `json:"k,omitempty"`
-	ID   string `json:"i"`
+	Seq  int64  `json:"s"`
 	FP   uint32 `json:"f"`
 }
 
@@ -105,7 +105,7 @@ func decodeCursor(s string, q *search.Query, keys []sortKey) (*cursor, error) {
 	if err := dec.Decode(&c); err != nil {
 		return nil, fmt.Errorf("%w: malformed", ErrCursor)
 	}
-	if c.FP != fingerprint(q) || len(c.Keys) != len(keys) || c.ID == "" {
+	if c.FP != fingerprint(q) || len(c.Keys) != len(keys) || c.Seq <= 0 {
 		return nil, fmt.Errorf("%w: it belongs to another search", ErrCursor)
 	}
 	for i, k := range keys {
@@ -144,7 +144,12 @@ func decodeCursor(s string, q *search.Query, keys []sortKey) (*cursor, error) {
 // after is the keyset condition "the row comes after the cursor" in the
 // order given by keys read forwards (reverse=false) or backwards. Forwards
 // every key has its NULLs last; backwards the order is mirrored. The
-// tie-breaker is the id, ascending forwards.
+// tie-breaker (and the whole order when no _sort is given) is the seq of
+// the current version, ascending forwards: the order of last change. Index
+// rows are kept in that order, so a page of an unsorted search reads only
+// the rows it returns instead of sorting every match by id; a resource
+// updated while a client pages moves to the end, where the client sees its
+// new version.
 func after(keys []sortKey, names []string, c *cursor, reverse bool) frag {
 	// Built from the last key outwards: P = after(k) OR (equal(k) AND P').
 	idOp := ">"
@@ -154,7 +159,7 @@ func after(keys []sortKey, names []string, c *cursor, reverse bool) frag {
 	if c.Incl {
 		idOp += "="
 	}
-	p := f("t.id "+idOp+" ?", c.ID)
+	p := f("t.seq "+idOp+" ?", c.Seq)
 	for i := len(keys) - 1; i >= 0; i-- {
 		k, col, val := keys[i], names[i], c.Keys[i]
 		desc := k.desc != reverse
@@ -203,7 +208,7 @@ func orderBy(keys []sortKey, names []string, reverse bool) string {
 			b.WriteString(" NULLS LAST, ")
 		}
 	}
-	b.WriteString("t.id")
+	b.WriteString("t.seq")
 	if reverse {
 		b.WriteString(" DESC")
 	}

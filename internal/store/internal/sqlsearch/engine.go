@@ -35,6 +35,7 @@ func Search(ctx context.Context, d Dialect, r Runner, now func() time.Time, req 
 		}
 		conds = append(conds, cd)
 	}
+	c.mergeDates(q, conds)
 	if cp := req.Compartment; cp != nil {
 		cd, err := c.compartment(q.Type, cp.Type, cp.ID, cp.Params, "v.seq")
 		if err != nil {
@@ -50,7 +51,7 @@ func Search(ctx context.Context, d Dialect, r Runner, now func() time.Time, req 
 
 	res := &store.SearchResult{Total: -1}
 	if q.Total == search.TotalAccurate || q.Total == search.TotalEstimate || q.Summary == search.SummaryCount {
-		if res.Total, err = total(ctx, d, r, base, q.Total == search.TotalEstimate && q.Summary != search.SummaryCount); err != nil {
+		if res.Total, err = total(ctx, d, r, base, setOnly(conds, driver), q.Total == search.TotalEstimate && q.Summary != search.SummaryCount); err != nil {
 			return nil, fmt.Errorf("search %s: total: %w", q.Type, err)
 		}
 	}
@@ -85,7 +86,7 @@ func Search(ctx context.Context, d Dialect, r Runner, now func() time.Time, req 
 	}
 	fp := fingerprint(q)
 	mk := func(row KeyRow, prev bool) string {
-		return encodeCursor(cursor{Prev: prev, Keys: row.Keys, ID: row.ID, FP: fp})
+		return encodeCursor(cursor{Prev: prev, Keys: row.Keys, Seq: row.Seq, FP: fp})
 	}
 	switch {
 	case len(rows) == 0 && cur != nil:
@@ -178,12 +179,27 @@ func baseFrom(d Dialect, typ string, conds []cond, driver int) frag {
 	return join(" AND ", parts)
 }
 
-func total(ctx context.Context, d Dialect, r Runner, base frag, estimate bool) (int64, error) {
+// setOnly returns the driver's rid set when it is the whole query (no other
+// clause filters it), else nil.
+func setOnly(conds []cond, driver int) *frag {
+	if driver < 0 || len(conds) != 1 {
+		return nil
+	}
+	return conds[driver].set
+}
+
+// total counts the matches. A query that is one clause's rid set is counted
+// on the index alone: its rows exist only for current resources of the
+// searched type, so the versions table need not be visited per match.
+func total(ctx context.Context, d Dialect, r Runner, base frag, set *frag, estimate bool) (int64, error) {
 	if estimate {
 		n, ok, err := r.Estimate(ctx, d.Rebind("SELECT 1 "+base.sql), base.args)
 		if err != nil || ok {
 			return n, err
 		}
+	}
+	if set != nil {
+		return r.Int(ctx, d.Rebind("SELECT COUNT(*) FROM (SELECT DISTINCT * FROM ("+set.sql+") s) c"), set.args)
 	}
 	return r.Int(ctx, d.Rebind("SELECT COUNT(*) "+base.sql), base.args)
 }

@@ -40,7 +40,7 @@ var (
 	TString    = &Table{"idx_string", []string{"norm", "exact"}}
 	TToken     = &Table{"idx_token", []string{"system", "code", "text"}}
 	TReference = &Table{"idx_reference", []string{"ref_type", "ref_id", "ref_version", "ref_url", "system", "code"}}
-	TDate      = &Table{"idx_date", []string{"lo", "hi"}}
+	TDate      = &Table{"idx_date", []string{"lo", "hi", "span"}}
 	TNumber    = &Table{"idx_number", []string{"value", "lo", "hi"}}
 	TQuantity  = &Table{"idx_quantity", []string{"value", "lo", "hi", "system", "code", "unit"}}
 	TURI       = &Table{"idx_uri", []string{"uri"}}
@@ -122,7 +122,7 @@ func (b *Batch) Reset() {
 func (b *Batch) Add(typ string, rid int64, entries []search.Entry, lastUpdated time.Time) {
 	ord := int64(0)
 	us := lastUpdated.UnixMicro()
-	b.add(TDate, rid, PID(typ, "_lastUpdated"), ord, us, us)
+	b.add(TDate, rid, PID(typ, "_lastUpdated"), ord, us, us, int64(0))
 	for i := range entries {
 		e := &entries[i]
 		if e.Param == "_id" || e.Param == "_lastUpdated" || redundantText(entries, i) {
@@ -172,7 +172,7 @@ func (b *Batch) addEntry(t *Table, rid, pid, ord int64, e *search.Entry) {
 	case TReference:
 		b.add(t, rid, pid, ord, e.RefType, e.RefID, e.RefVersion, e.RefURL, e.System, e.Code)
 	case TDate:
-		b.add(t, rid, pid, ord, e.DateLo, e.DateHi)
+		b.add(t, rid, pid, ord, e.DateLo, e.DateHi, SpanBucket(e.DateLo, e.DateHi))
 	case TNumber:
 		b.add(t, rid, pid, ord, e.Value, e.Lo, e.Hi)
 	case TQuantity:
@@ -186,8 +186,9 @@ func (b *Batch) add(t *Table, vals ...any) {
 	b.Rows[t] = append(b.Rows[t], vals...)
 }
 
-// SortBySearchKey orders the rows of every table by pid and the first two
-// value columns, the prefix of the tables' search indexes. Inserting a
+// SortBySearchKey orders the rows of every table by the prefix of its
+// search index: pid and the first two value columns (pid, span, lo for
+// dates). Inserting a
 // large batch in that order visits each index page once instead of at
 // random, which is most of the cost of a bulk import on SQLite.
 func (b *Batch) SortBySearchKey() {
@@ -203,7 +204,11 @@ func (b *Batch) SortBySearchKey() {
 		}
 		slices.SortStableFunc(idx, func(x, y int) int {
 			a, c := vals[x*w:x*w+w], vals[y*w:y*w+w]
-			for _, col := range [...]int{1, 3, 4} {
+			cols := [...]int{1, 3, 4}
+			if t == TDate {
+				cols = [...]int{1, 5, 3}
+			}
+			for _, col := range cols {
 				if col >= w {
 					break
 				}

@@ -113,12 +113,12 @@ func TestCursorRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := cursor{Prev: true, Keys: []any{int64(math.MaxInt64), nil, 1.25}, ID: "x", FP: fingerprint(q)}
+	in := cursor{Prev: true, Keys: []any{int64(math.MaxInt64), nil, 1.25}, Seq: 42, FP: fingerprint(q)}
 	out, err := decodeCursor(encodeCursor(in), q, keys)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !out.Prev || out.ID != "x" || out.Keys[0] != int64(math.MaxInt64) || out.Keys[1] != nil || out.Keys[2] != 1.25 {
+	if !out.Prev || out.Seq != 42 || out.Keys[0] != int64(math.MaxInt64) || out.Keys[1] != nil || out.Keys[2] != 1.25 {
 		t.Fatalf("round trip: %+v", out)
 	}
 	q2, _, _ := search.ParseQuery("Encounter", url.Values{"_sort": {"-date"}}, search.ParseOptions{})
@@ -135,17 +135,17 @@ func TestCursorRoundTrip(t *testing.T) {
 func TestKeysetPredicate(t *testing.T) {
 	keys := []sortKey{{desc: false}, {desc: true}}
 	names := []string{"t.k0", "t.k1"}
-	p := after(keys, names, &cursor{Keys: []any{int64(5), nil}, ID: "m"}, false)
+	p := after(keys, names, &cursor{Keys: []any{int64(5), nil}, Seq: 7}, false)
 	// AND binds tighter than OR.
-	want := "((t.k0 > ? OR t.k0 IS NULL) OR t.k0 = ? AND ((1 = 0 OR t.k1 IS NULL AND (t.id > ?))))"
+	want := "((t.k0 > ? OR t.k0 IS NULL) OR t.k0 = ? AND ((1 = 0 OR t.k1 IS NULL AND (t.seq > ?))))"
 	if p.sql != want || len(p.args) != 3 {
 		t.Fatalf("got %s %v\nwant %s", p.sql, p.args, want)
 	}
-	r := after(keys, names, &cursor{Keys: []any{int64(5), nil}, ID: "m"}, true)
+	r := after(keys, names, &cursor{Keys: []any{int64(5), nil}, Seq: 7}, true)
 	if !strings.Contains(r.sql, "t.k1 IS NOT NULL") || !strings.Contains(r.sql, "t.k0 < ?") || strings.Contains(r.sql, "t.k0 IS NULL)") {
 		t.Fatalf("reverse: %s", r.sql)
 	}
-	if got := orderBy(keys, names, true); got != "t.k0 DESC NULLS FIRST, t.k1 ASC NULLS FIRST, t.id DESC" {
+	if got := orderBy(keys, names, true); got != "t.k0 DESC NULLS FIRST, t.k1 ASC NULLS FIRST, t.seq DESC" {
 		t.Fatal(got)
 	}
 }

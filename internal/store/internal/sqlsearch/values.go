@@ -123,40 +123,6 @@ func (c *compiler) referenceValue(cl *search.Clause, a string, v *search.Value) 
 	return []frag{m}, nil
 }
 
-// dateValue implements the R4 prefixes over inclusive microsecond ranges:
-// the target is [lo, hi], the search value [ql, qh].
-func (c *compiler) dateValue(a string, v *search.Value) []frag {
-	lo, hi := a+".lo", a+".hi"
-	ql, qh := v.DateLo, v.DateHi
-	eq := f(lo+" >= ? AND "+lo+" <= ? AND "+hi+" <= ?", ql, qh, qh)
-	switch v.Prefix {
-	case search.PrefixNe:
-		return []frag{f(lo+" < ?", ql), f(hi+" > ?", qh)}
-	case search.PrefixGt:
-		return []frag{f(hi+" > ?", qh)}
-	case search.PrefixLt:
-		return []frag{f(lo+" < ?", ql)}
-	case search.PrefixGe:
-		return []frag{f(hi+" > ?", qh), eq}
-	case search.PrefixLe:
-		return []frag{f(lo+" < ?", ql), eq}
-	case search.PrefixSa:
-		return []frag{f(lo+" > ?", qh)}
-	case search.PrefixEb:
-		return []frag{f(hi+" < ?", ql)}
-	case search.PrefixAp:
-		// 10% of the distance between now and the value, on both sides.
-		now := c.now().UnixMicro()
-		gap := now - ql
-		if gap < 0 {
-			gap = now - qh
-		}
-		d := absInt64(gap) / 10
-		return []frag{f(lo+" <= ? AND "+hi+" >= ?", satAdd(qh, d), satAdd(ql, -d))}
-	}
-	return []frag{eq}
-}
-
 func absInt64(n int64) int64 {
 	if n < 0 {
 		if n == math.MinInt64 {
