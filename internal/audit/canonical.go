@@ -1,0 +1,157 @@
+package audit
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+)
+
+// appendCanonical writes v in the canonical JSON form described in the
+// package comment. It accepts the shapes a JSON decoder produces
+// (map[string]any, []any, string, bool, nil, json.Number) plus Go integers
+// and the typed slices a caller may have put into a resource; float64 is
+// refused because its text form is not what the store will hold.
+func appendCanonical(buf []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return append(buf, "null"...), nil
+	case bool:
+		return strconv.AppendBool(buf, x), nil
+	case string:
+		return appendString(buf, x)
+	case json.Number:
+		if !validNumber(string(x)) {
+			return nil, errors.New("invalid JSON number")
+		}
+		return append(buf, x...), nil
+	case int:
+		return strconv.AppendInt(buf, int64(x), 10), nil
+	case int32:
+		return strconv.AppendInt(buf, int64(x), 10), nil
+	case int64:
+		return strconv.AppendInt(buf, x, 10), nil
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys) // Go compares strings by bytes: UTF-8 byte order
+		buf = append(buf, '{')
+		for i, k := range keys {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			var err error
+			if buf, err = appendString(buf, k); err != nil {
+				return nil, err
+			}
+			buf = append(buf, ':')
+			if buf, err = appendCanonical(buf, x[k]); err != nil {
+				return nil, fmt.Errorf("%q: %w", k, err)
+			}
+		}
+		return append(buf, '}'), nil
+	case []any:
+		return appendArray(buf, x)
+	case []map[string]any:
+		return appendArray(buf, x)
+	case []string:
+		return appendArray(buf, x)
+	}
+	return nil, fmt.Errorf("unsupported value of type %T in canonical JSON", v)
+}
+
+func appendArray[T any](buf []byte, items []T) ([]byte, error) {
+	buf = append(buf, '[')
+	for i, it := range items {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		var err error
+		if buf, err = appendCanonical(buf, it); err != nil {
+			return nil, fmt.Errorf("[%d]: %w", i, err)
+		}
+	}
+	return append(buf, ']'), nil
+}
+
+const hexDigits = "0123456789abcdef"
+
+func appendString(buf []byte, s string) ([]byte, error) {
+	if !utf8.ValidString(s) {
+		return nil, errors.New("string is not valid UTF-8")
+	}
+	buf = append(buf, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		buf = append(buf, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			buf = append(buf, '\\', c)
+		case '\b':
+			buf = append(buf, '\\', 'b')
+		case '\f':
+			buf = append(buf, '\\', 'f')
+		case '\n':
+			buf = append(buf, '\\', 'n')
+		case '\r':
+			buf = append(buf, '\\', 'r')
+		case '\t':
+			buf = append(buf, '\\', 't')
+		default:
+			buf = append(buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		start = i + 1
+	}
+	buf = append(buf, s[start:]...)
+	return append(buf, '"'), nil
+}
+
+// validNumber checks the RFC 8259 number grammar, so a json.Number made by
+// hand cannot inject structure into the hashed text.
+func validNumber(s string) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && s[i] >= '1' && s[i] <= '9':
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	default:
+		return false
+	}
+	digits := func() bool {
+		j := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i > j
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if !digits() {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return false
+		}
+	}
+	return i == len(s)
+}
