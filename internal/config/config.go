@@ -5,6 +5,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -38,6 +39,36 @@ type Config struct {
 	LogFormat string `json:"log_format"`
 	// ShutdownTimeout bounds graceful shutdown.
 	ShutdownTimeout Duration `json:"shutdown_timeout"`
+
+	// SecretKey (base64, 32 bytes) encrypts secrets at rest (signing keys,
+	// second-factor secrets) and keys one-time-code hashes. Empty: read
+	// from, or created in, secret.key in DataDir. Several nodes on one
+	// PostgreSQL database must share it.
+	SecretKey string `json:"secret_key"`
+	// AccessPolicy decides which patients practitioners and staff see:
+	// "organization" (all patients) or "strict" (only patients they have an
+	// Appointment or Encounter with).
+	AccessPolicy string `json:"access_policy"`
+	// RequireTOTP makes a second factor mandatory for admin, practitioner
+	// and staff accounts.
+	RequireTOTP bool `json:"require_totp"`
+	// AccessTokenTTL is the lifetime of OAuth access tokens.
+	AccessTokenTTL Duration `json:"access_token_ttl"`
+	// SMTPURL sends e-mail (sign-in codes, invitations):
+	// smtp://user:password@host:587 (STARTTLS) or smtps://…:465. Empty: e-mail
+	// stays in the outbox (readable at /dev/outbox in --dev).
+	SMTPURL string `json:"smtp_url"`
+	// MailFrom is the sender address of e-mail.
+	MailFrom string `json:"mail_from"`
+	// TLSCertFile and TLSKeyFile serve HTTPS from certificate files.
+	TLSCertFile string `json:"tls_cert_file"`
+	TLSKeyFile  string `json:"tls_key_file"`
+	// ACME obtains certificates automatically for the host of PublicURL
+	// (https, a public name, port 443 reachable).
+	ACME bool `json:"acme"`
+	// CORSOrigins lists the web origins (scheme://host[:port]) allowed to
+	// call the APIs from a browser, comma-separated; "*" is refused.
+	CORSOrigins string `json:"cors_origins"`
 }
 
 // Duration is a time.Duration that reads and writes as a Go duration string ("30s").
@@ -69,6 +100,9 @@ func Defaults() Config {
 		LogLevel:        "info",
 		LogFormat:       "text",
 		ShutdownTimeout: Duration(15 * time.Second),
+		AccessPolicy:    "organization",
+		AccessTokenTTL:  Duration(time.Hour),
+		MailFrom:        "housecall@localhost",
 	}
 }
 
@@ -96,17 +130,18 @@ func fields() []field {
 	add("public_url", "externally visible base URL, e.g. https://visits.example.org", func(c *Config) *string { return &c.PublicURL })
 	add("log_level", "debug, info, warn or error", func(c *Config) *string { return &c.LogLevel })
 	add("log_format", "text or json", func(c *Config) *string { return &c.LogFormat })
+	add("secret_key", "base64 32-byte key for secrets at rest (default: secret.key in the data folder)", func(c *Config) *string { return &c.SecretKey })
+	add("access_policy", "which patients practitioners see: organization or strict", func(c *Config) *string { return &c.AccessPolicy })
+	add("smtp_url", "SMTP server for e-mail, smtp://user:password@host:587 or smtps://…", func(c *Config) *string { return &c.SMTPURL })
+	add("mail_from", "sender address of e-mail", func(c *Config) *string { return &c.MailFrom })
+	add("tls_cert_file", "TLS certificate (PEM) to serve HTTPS", func(c *Config) *string { return &c.TLSCertFile })
+	add("tls_key_file", "TLS private key (PEM) to serve HTTPS", func(c *Config) *string { return &c.TLSKeyFile })
+	add("cors_origins", "comma-separated web origins allowed to call the APIs", func(c *Config) *string { return &c.CORSOrigins })
+	fs = append(fs, boolField("require_totp", "require a second factor for admin, practitioner and staff accounts", func(c *Config) *bool { return &c.RequireTOTP }),
+		boolField("acme", "obtain TLS certificates automatically for the public_url host", func(c *Config) *bool { return &c.ACME }),
+		durationField("access_token_ttl", "lifetime of OAuth access tokens (e.g. 1h)", func(c *Config) *Duration { return &c.AccessTokenTTL }))
 	fs = append(fs,
-		field{key: "dev", usage: "development mode: loopback only, demo data", bool: true,
-			set: func(c *Config, v string) error {
-				b, err := strconv.ParseBool(v)
-				if err != nil {
-					return fmt.Errorf("not a boolean: %q", v)
-				}
-				c.Dev = b
-				return nil
-			},
-			get: func(c *Config) string { return strconv.FormatBool(c.Dev) }},
+		boolField("dev", "development mode: loopback only, demo data", func(c *Config) *bool { return &c.Dev }),
 		field{key: "max_body_bytes", usage: "largest accepted request body in bytes",
 			set: func(c *Config, v string) error {
 				n, err := strconv.ParseInt(v, 10, 64)
@@ -117,18 +152,35 @@ func fields() []field {
 				return nil
 			},
 			get: func(c *Config) string { return strconv.FormatInt(c.MaxBodyBytes, 10) }},
-		field{key: "shutdown_timeout", usage: "how long graceful shutdown may take (e.g. 15s)",
-			set: func(c *Config, v string) error {
-				d, err := time.ParseDuration(v)
-				if err != nil {
-					return fmt.Errorf("not a duration: %q", v)
-				}
-				c.ShutdownTimeout = Duration(d)
-				return nil
-			},
-			get: func(c *Config) string { return time.Duration(c.ShutdownTimeout).String() }},
+		durationField("shutdown_timeout", "how long graceful shutdown may take (e.g. 15s)", func(c *Config) *Duration { return &c.ShutdownTimeout }),
 	)
 	return fs
+}
+
+func boolField(key, usage string, p func(*Config) *bool) field {
+	return field{key: key, usage: usage, bool: true,
+		set: func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("not a boolean: %q", v)
+			}
+			*p(c) = b
+			return nil
+		},
+		get: func(c *Config) string { return strconv.FormatBool(*p(c)) }}
+}
+
+func durationField(key, usage string, p func(*Config) *Duration) field {
+	return field{key: key, usage: usage,
+		set: func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("not a duration: %q", v)
+			}
+			*p(c) = Duration(d)
+			return nil
+		},
+		get: func(c *Config) string { return time.Duration(*p(c)).String() }}
 }
 
 // EnvPrefix prefixes every environment variable Housecall reads.
@@ -280,6 +332,44 @@ func (c *Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("shutdown_timeout must be positive"))
+	}
+	if c.SecretKey != "" {
+		if k, err := base64.StdEncoding.DecodeString(c.SecretKey); err != nil || len(k) != 32 {
+			errs = append(errs, errors.New("secret_key: want 32 bytes in standard base64 (openssl rand -base64 32)"))
+		}
+	}
+	switch c.AccessPolicy {
+	case "organization", "strict":
+	default:
+		errs = append(errs, fmt.Errorf("access_policy %q: want organization or strict", c.AccessPolicy))
+	}
+	if c.AccessTokenTTL < Duration(time.Minute) || c.AccessTokenTTL > Duration(24*time.Hour) {
+		errs = append(errs, errors.New("access_token_ttl: want between 1m and 24h"))
+	}
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+			// Never echo the URL: it carries a password.
+			errs = append(errs, errors.New("smtp_url: want smtp://[user:password@]host:port or smtps://…"))
+		}
+	}
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		errs = append(errs, errors.New("tls_cert_file and tls_key_file go together"))
+	}
+	if c.ACME {
+		u, _ := url.Parse(c.PublicURL)
+		if c.PublicURL == "" || u.Scheme != "https" || c.TLSCertFile != "" {
+			errs = append(errs, errors.New("acme needs an https public_url and no certificate files"))
+		}
+	}
+	for o := range strings.SplitSeq(c.CORSOrigins, ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+			errs = append(errs, fmt.Errorf("cors_origins: %q is not an origin (scheme://host[:port])", o))
+		}
 	}
 	return errors.Join(errs...)
 }

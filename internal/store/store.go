@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/housecall/housecall/internal/fhir/search"
+	"github.com/housecall/housecall/internal/store/opsql"
 )
 
 // Errors returned by every implementation. Callers test them with errors.Is.
@@ -178,5 +179,8 @@ type Store interface {
 	BulkPut(ctx context.Context, writes []Write) ([]Resource, error)
 	// Ping reports whether the backing database answers (readiness).
 	Ping(ctx context.Context) error
+	// Ops gives domain packages plain SQL tables in the same database for
+	// operational state that is not clinical (accounts, tokens, outbox).
+	Ops() *opsql.DB
 	Close() error
 }

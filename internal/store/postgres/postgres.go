@@ -63,9 +63,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/housecall/housecall/internal/store"
 	"github.com/housecall/housecall/internal/store/internal/storeutil"
+	"github.com/housecall/housecall/internal/store/opsql"
 )
 
 // Option configures Open.
@@ -88,6 +90,12 @@ type Store struct {
 	now     func() time.Time
 	schema  string
 	seqLock int64 // advisory key: shared by writers, exclusive for history snapshots
+	ops     *opsql.DB
+}
+
+// Ops returns database/sql handles on the pool for operational tables.
+func (s *Store) Ops() *opsql.DB {
+	return s.ops
 }
 
 var _ store.Store = (*Store)(nil)
@@ -135,6 +143,8 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	if err := migrate(ctx, pool, lockKey("migrate", s.schema)); err != nil {
 		return fail(fmt.Errorf("postgres: migrate schema %s: %w", s.schema, err))
 	}
+	s.ops = &opsql.DB{W: stdlib.OpenDBFromPool(pool), Dialect: opsql.Postgres}
+	s.ops.R = s.ops.W
 	return s, nil
 }
 
@@ -149,6 +159,9 @@ func redact(err error) error {
 
 // Close closes the pool.
 func (s *Store) Close() error {
+	if s.ops != nil {
+		_ = s.ops.W.Close()
+	}
 	s.pool.Close()
 	return nil
 }

@@ -38,6 +38,7 @@ import (
 
 	"github.com/housecall/housecall/internal/store"
 	"github.com/housecall/housecall/internal/store/internal/storeutil"
+	"github.com/housecall/housecall/internal/store/opsql"
 )
 
 // Option configures Open.
@@ -68,7 +69,12 @@ type Store struct {
 	wq   *stmts // prepared on wdb
 	rq   *stmts // prepared on rdb
 	ix   *indexStmts
+	ops  *opsql.DB
 }
+
+// Ops returns the writer and reader pools for operational tables: their
+// writes share the single writer connection with resource writes.
+func (s *Store) Ops() *opsql.DB { return s.ops }
 
 var _ store.Store = (*Store)(nil)
 
@@ -177,6 +183,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if s.ix, err = prepareIndex(ctx, s.wdb); err != nil {
 		return fail(fmt.Errorf("sqlite open %s: %w", path, err))
 	}
+	s.ops = &opsql.DB{W: s.wdb, R: s.rdb, Dialect: opsql.SQLite}
 	return s, nil
 }
 
