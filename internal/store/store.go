@@ -81,6 +81,20 @@ type SearchRequest struct {
 	// Compartment.Type/ID through one of Compartment.Params (compartment
 	// search: Patient/123/Observation).
 	Compartment *Compartment
+	// Access, when set, limits every resource the search reads or returns
+	// (matches, chain and _has targets, includes, totals) to what the
+	// caller may see. nil: unrestricted.
+	Access *Access
+}
+
+// Access is the part of the access policy the store applies inside a
+// search, decided by the caller: resources of types in the Patient
+// compartment only when in the compartment of one of Patients (Patient
+// resources: only those ids); types outside the compartment only when in
+// OpenTypes (directory data such as Practitioner or Organization).
+type Access struct {
+	Patients  []string
+	OpenTypes map[string]bool
 }
 
 // Compartment restricts a search to the resources of one compartment.

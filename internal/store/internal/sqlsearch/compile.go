@@ -9,6 +9,7 @@ import (
 
 	"github.com/housecall/housecall/internal/fhir"
 	"github.com/housecall/housecall/internal/fhir/search"
+	"github.com/housecall/housecall/internal/store"
 )
 
 // frag is a piece of SQL with "?" placeholders and their arguments, in order.
@@ -54,9 +55,10 @@ type cond struct {
 // compiler turns clauses into SQL. Aliases are unique per query so that
 // nested correlated subqueries never shadow each other.
 type compiler struct {
-	d   Dialect
-	now func() time.Time // read only for the ap prefix on dates
-	n   int
+	d      Dialect
+	now    func() time.Time // read only for the ap prefix on dates
+	n      int
+	access *store.Access // nil: unrestricted
 }
 
 func (c *compiler) alias(prefix string) string {
@@ -146,20 +148,33 @@ func (c *compiler) simple(t *Table, a, pid string, alts []frag, outer string, ra
 }
 
 // setOf returns the rid set of a clause, wrapping a negative clause as
-// "current resources of the type minus ...".
+// "current resources of the type minus ...". Under an access restriction
+// the set keeps only resources the caller may see, so that a chain or _has
+// through hidden resources matches nothing.
 func (c *compiler) setOf(cl *search.Clause) (frag, int, error) {
 	x := c.alias("x")
 	cd, err := c.compile(cl, x+".seq")
 	if err != nil {
 		return frag{}, 0, err
 	}
+	rank := cd.rank
+	var set frag
 	if cd.set != nil {
-		return *cd.set, cd.rank, nil
+		set = *cd.set
+	} else {
+		set = f("SELECT "+x+".seq FROM resources "+x+" WHERE "+x+".type = ? AND "+x+".deleted = "+c.d.False()+" AND ", cl.Type)
+		set.sql += cd.filter.sql
+		set.args = append(set.args, cd.filter.args...)
+		rank = rankNested
 	}
-	w := f("SELECT "+x+".seq FROM resources "+x+" WHERE "+x+".type = ? AND "+x+".deleted = "+c.d.False()+" AND ", cl.Type)
-	w.sql += cd.filter.sql
-	w.args = append(w.args, cd.filter.args...)
-	return w, rankNested, nil
+	y := c.alias("x")
+	if r, ok := c.restrict(cl.Type, y+".seq"); ok {
+		w := f("SELECT " + y + ".seq FROM resource_versions " + y + " WHERE " + y + ".seq IN (")
+		w.sql += set.sql + ") AND " + r.sql
+		w.args = append(append(w.args, set.args...), r.args...)
+		return w, rankNested, nil
+	}
+	return set, rank, nil
 }
 
 // id answers _id from the resources table (no index rows are stored).
@@ -250,8 +265,13 @@ func (c *compiler) chain(cl *search.Clause, outer string) (cond, error) {
 		}
 		fl := f(fmt.Sprintf("EXISTS (SELECT 1 FROM resources %s WHERE %s.type = ? AND %s.id = %s.ref_id AND %s.type = %s.ref_type AND %s.deleted = %s AND ",
 			y, y, y, r, y, r, y, c.d.False()), hop.Type)
-		fl.sql += fc.filter.sql + ")"
+		fl.sql += fc.filter.sql
 		fl.args = append(fl.args, fc.filter.args...)
+		if rf, ok := c.restrict(hop.Type, y+".seq"); ok {
+			fl.sql += " AND " + rf.sql
+			fl.args = append(fl.args, rf.args...)
+		}
+		fl.sql += ")"
 		filters = append(filters, fl)
 	}
 	set := join(" UNION ALL ", sets)
@@ -284,8 +304,13 @@ func (c *compiler) has(cl *search.Clause, outer string) (cond, error) {
 	}
 	filter := f(fmt.Sprintf("EXISTS (SELECT 1 FROM resource_versions %s JOIN idx_reference %s ON %s.ref_id = %s.id AND %s.ref_type = %s.type WHERE %s.seq = %s AND %s.pid = %d AND ",
 		y, r2, r2, y, r2, y, y, outer, r2, pid))
-	filter.sql += fc.filter.sql + ")"
+	filter.sql += fc.filter.sql
 	filter.args = fc.filter.args
+	if rf, ok := c.restrict(h.Type, r2+".rid"); ok {
+		filter.sql += " AND " + rf.sql
+		filter.args = append(filter.args, rf.args...)
+	}
+	filter.sql += ")"
 	return cond{filter: filter, set: &set, rank: rankNested}, nil
 }
 
@@ -349,9 +374,9 @@ func (c *compiler) composite(cl *search.Clause, outer string) (cond, error) {
 	return cond{filter: filter, set: &set, rank: rankProbe}, nil
 }
 
-// compartment keeps resources that reference typ/id through one of the
-// reference parameters in params.
-func (c *compiler) compartment(searched, typ, id string, params []string, outer string) (cond, error) {
+// compartment keeps resources that reference typ/id, for one of ids,
+// through one of the reference parameters in params.
+func (c *compiler) compartment(searched, typ string, ids []string, params []string, outer string) (cond, error) {
 	var pids []string
 	for _, p := range params {
 		sp, ok := fhir.LookupSearchParam(searched, p)
@@ -364,7 +389,11 @@ func (c *compiler) compartment(searched, typ, id string, params []string, outer 
 		return cond{filter: f("1 = 0")}, nil
 	}
 	a := c.alias("a")
-	alt := f(a+".ref_id = ? AND "+a+".ref_type = ?", id, typ)
+	alt := f(a+".ref_id = ? AND "+a+".ref_type = ?", ids[0], typ)
+	if len(ids) > 1 {
+		list, arg := c.d.TextList(ids)
+		alt = f(a+".ref_id IN ("+list+") AND "+a+".ref_type = ?", arg, typ)
+	}
 	return c.simple(TReference, a, "IN ("+strings.Join(pids, ", ")+")", []frag{alt}, outer, rankReference), nil
 }
 
@@ -400,4 +429,42 @@ func paramByURL(url string) (fhir.SearchParam, bool) {
 	})
 	sp, ok := urlIndex[url]
 	return sp, ok
+}
+
+// restrict is the access restriction on a resource of typ whose rid is
+// outer, as a filter: ok is false when the search is unrestricted or typ
+// is open.
+func (c *compiler) restrict(typ, outer string) (frag, bool) {
+	cd, ok := c.restrictCond(typ, outer)
+	return cd.filter, ok
+}
+
+// restrictCond is the access restriction as a clause that can drive the
+// query: for a patient, their compartment is usually the smallest set.
+func (c *compiler) restrictCond(typ, outer string) (cond, bool) {
+	a := c.access
+	if a == nil || a.OpenTypes[typ] {
+		return cond{}, false
+	}
+	none := cond{filter: f("1 = 0")}
+	if len(a.Patients) == 0 {
+		return none, true
+	}
+	if typ == "Patient" {
+		x := c.alias("p")
+		list, arg := c.d.TextList(a.Patients)
+		filter := f("EXISTS (SELECT 1 FROM resource_versions "+x+" WHERE "+x+".seq = "+outer+" AND "+x+".id IN ("+list+"))", arg)
+		list2, arg2 := c.d.TextList(a.Patients)
+		set := f("SELECT "+x+".seq FROM resources "+x+" WHERE "+x+".type = 'Patient' AND "+x+".deleted = "+c.d.False()+" AND "+x+".id IN ("+list2+")", arg2)
+		return cond{filter: filter, set: &set, rank: rankID}, true
+	}
+	params := fhir.CompartmentParams("Patient", typ)
+	if len(params) == 0 {
+		return none, true
+	}
+	cd, err := c.compartment(typ, "Patient", a.Patients, params, outer)
+	if err != nil {
+		return none, true
+	}
+	return cd, true
 }

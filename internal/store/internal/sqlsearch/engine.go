@@ -26,7 +26,7 @@ func Search(ctx context.Context, d Dialect, r Runner, now func() time.Time, req 
 	if q == nil || !fhir.IsResourceType(q.Type) {
 		return nil, fmt.Errorf("%w: search needs a parsed query on a known resource type", storeutil.ErrInvalid)
 	}
-	c := &compiler{d: d, now: now}
+	c := &compiler{d: d, now: now, access: req.Access}
 	conds := make([]cond, 0, len(q.Clauses)+1)
 	for _, cl := range q.Clauses {
 		cd, err := c.compile(cl, "v.seq")
@@ -36,8 +36,11 @@ func Search(ctx context.Context, d Dialect, r Runner, now func() time.Time, req 
 		conds = append(conds, cd)
 	}
 	c.mergeDates(q, conds)
+	if cd, ok := c.restrictCond(q.Type, "v.seq"); ok {
+		conds = append(conds, cd)
+	}
 	if cp := req.Compartment; cp != nil {
-		cd, err := c.compartment(q.Type, cp.Type, cp.ID, cp.Params, "v.seq")
+		cd, err := c.compartment(q.Type, cp.Type, []string{cp.ID}, cp.Params, "v.seq")
 		if err != nil {
 			return nil, fmt.Errorf("search %s in compartment %s: %w", q.Type, cp.Type, err)
 		}
@@ -121,7 +124,7 @@ func Search(ctx context.Context, d Dialect, r Runner, now func() time.Time, req 
 		res.Matches = append(res.Matches, row.Res)
 	}
 	if len(q.Include) > 0 || len(q.RevInclude) > 0 {
-		if res.Included, err = includes(ctx, d, r, q, found); err != nil {
+		if res.Included, err = includes(ctx, d, r, q, found, c); err != nil {
 			return nil, fmt.Errorf("search %s: include: %w", q.Type, err)
 		}
 	}

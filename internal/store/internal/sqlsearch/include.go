@@ -18,7 +18,7 @@ const iterateRounds = 3
 // every request to the matches, later rounds apply the :iterate requests
 // to the resources the previous round added. Results are deduplicated
 // (never a match) and capped at store.MaxIncluded.
-func includes(ctx context.Context, d Dialect, r Runner, q *search.Query, matches []Row) ([]store.Resource, error) {
+func includes(ctx context.Context, d Dialect, r Runner, q *search.Query, matches []Row, c *compiler) ([]store.Resource, error) {
 	seen := make(map[int64]bool, len(matches))
 	for _, m := range matches {
 		seen[m.Seq] = true
@@ -35,7 +35,7 @@ func includes(ctx context.Context, d Dialect, r Runner, q *search.Query, matches
 			if err != nil {
 				return nil, err
 			}
-			if added, err = addNew(ctx, d, r, seqs, seen, added, len(out)); err != nil {
+			if added, err = addNew(ctx, d, r, c, seqs, seen, added, len(out)); err != nil {
 				return nil, err
 			}
 		}
@@ -47,7 +47,7 @@ func includes(ctx context.Context, d Dialect, r Runner, q *search.Query, matches
 			if err != nil {
 				return nil, err
 			}
-			if added, err = addNew(ctx, d, r, seqs, seen, added, len(out)); err != nil {
+			if added, err = addNew(ctx, d, r, c, seqs, seen, added, len(out)); err != nil {
 				return nil, err
 			}
 		}
@@ -59,8 +59,9 @@ func includes(ctx context.Context, d Dialect, r Runner, q *search.Query, matches
 	return out, nil
 }
 
-// addNew fetches the resources of seqs not seen yet, up to the cap.
-func addNew(ctx context.Context, d Dialect, r Runner, seqs []int64, seen map[int64]bool, added []Row, have int) ([]Row, error) {
+// addNew fetches the resources of seqs not seen yet that the caller may
+// see, up to the cap.
+func addNew(ctx context.Context, d Dialect, r Runner, c *compiler, seqs []int64, seen map[int64]bool, added []Row, have int) ([]Row, error) {
 	var want []int64
 	for _, s := range seqs {
 		if have+len(added)+len(want) >= store.MaxIncluded {
@@ -75,7 +76,48 @@ func addNew(ctx context.Context, d Dialect, r Runner, seqs []int64, seen map[int
 	if err != nil {
 		return nil, err
 	}
+	if rows, err = visible(ctx, d, r, c, rows); err != nil {
+		return nil, err
+	}
 	return append(added, rows...), nil
+}
+
+// visible drops the rows the access restriction hides, one query per
+// restricted type.
+func visible(ctx context.Context, d Dialect, r Runner, c *compiler, rows []Row) ([]Row, error) {
+	if c.access == nil || len(rows) == 0 {
+		return rows, nil
+	}
+	byType := map[string][]int64{}
+	for _, row := range rows {
+		byType[row.Res.Type] = append(byType[row.Res.Type], row.Seq)
+	}
+	keep := make(map[int64]bool, len(rows))
+	for typ, seqs := range byType {
+		rf, ok := c.restrict(typ, "v.seq")
+		if !ok {
+			for _, s := range seqs {
+				keep[s] = true
+			}
+			continue
+		}
+		list, arg := d.IntList(seqs)
+		q := frag{"SELECT v.seq, v.id FROM resource_versions v WHERE v.seq IN (" + list + ") AND " + rf.sql, append([]any{arg}, rf.args...)}
+		ok2, err := seqsOf(ctx, d, r, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range ok2 {
+			keep[s] = true
+		}
+	}
+	out := rows[:0]
+	for _, row := range rows {
+		if keep[row.Seq] {
+			out = append(out, row)
+		}
+	}
+	return out, nil
 }
 
 // refPIDs are the pids of the reference parameters an include follows.
