@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/housecall/housecall/internal/audit"
 	"github.com/housecall/housecall/internal/fhir"
 	"github.com/housecall/housecall/internal/store"
 )
@@ -211,7 +212,12 @@ func (e *Engine) transaction(ctx context.Context, plans []*entryPlan, order []*e
 		}
 	}
 	results := make([]any, len(plans))
+	// Audit records of the entries are kept until the transaction ends (a
+	// retried attempt starts over) and then carry its outcome.
+	var evs []*audit.Event
+	defer func() { e.emit(ctx, evs...) }()
 	err := e.inTx(ctx, func(tx store.Tx) error {
+		evs = evs[:0]
 		// Map fullUrls to the ids resources will have: new ids for creates,
 		// matches for conditional creates and updates, URL ids for updates.
 		ids := map[string]string{}
@@ -274,19 +280,21 @@ func (e *Engine) transaction(ctx context.Context, plans []*entryPlan, order []*e
 		}
 		for _, p := range order {
 			sub := reqs[p.index]
-			var resp *Response
-			var err error
 			if !isWrite(sub.Interaction) {
 				// Reads change nothing: a failed read is reported in its
 				// entry and does not undo the transaction's writes.
-				if resp, err = e.get(ctx, tx, sub); err != nil {
+				resp, ev, err := e.audited(ctx, sub, func(ctx context.Context) (*Response, error) { return e.get(ctx, tx, sub) })
+				evs = append(evs, ev)
+				if err != nil {
 					results[p.index] = entryFailure(err)
 				} else {
 					results[p.index] = entryResponse(ctx, resp)
 				}
 				continue
 			}
-			if resp, err = e.write(ctx, tx, sub); err != nil {
+			resp, ev, err := e.audited(ctx, sub, func(ctx context.Context) (*Response, error) { return e.write(ctx, tx, sub) })
+			evs = append(evs, ev)
+			if err != nil {
 				return entryError(p.index, err)
 			}
 			results[p.index] = entryResponse(ctx, resp)
@@ -294,6 +302,11 @@ func (e *Engine) transaction(ctx context.Context, plans []*entryPlan, order []*e
 		return nil
 	})
 	if err != nil {
+		for _, ev := range evs {
+			if ev != nil && ev.Outcome == audit.OutcomeSuccess {
+				ev.Outcome, ev.OutcomeDesc = audit.OutcomeMinorFailure, "rolled back with the transaction"
+			}
+		}
 		return nil, err
 	}
 	return results, nil
@@ -308,10 +321,12 @@ func (e *Engine) batch(ctx context.Context, plans []*entryPlan, order []*entryPl
 		}
 	}
 	for _, p := range order {
-		var resp *Response
-		var err error
-		if isWrite(p.req.Interaction) {
-			err = e.inTx(ctx, func(tx store.Tx) error {
+		resp, ev, err := e.audited(ctx, p.req, func(ctx context.Context) (*Response, error) {
+			if !isWrite(p.req.Interaction) {
+				return e.get(ctx, nil, p.req)
+			}
+			var resp *Response
+			err := e.inTx(ctx, func(tx store.Tx) error {
 				sub := *p.req
 				if sub.Resource != nil {
 					sub.Resource = deepCopy(sub.Resource).(map[string]any)
@@ -320,9 +335,9 @@ func (e *Engine) batch(ctx context.Context, plans []*entryPlan, order []*entryPl
 				resp, werr = e.write(ctx, tx, &sub)
 				return werr
 			})
-		} else {
-			resp, err = e.get(ctx, nil, p.req)
-		}
+			return resp, err
+		})
+		e.emit(ctx, ev)
 		if err != nil {
 			results[p.index] = entryFailure(err)
 			continue

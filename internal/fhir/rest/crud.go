@@ -27,7 +27,7 @@ func versionLocation(ctx context.Context, r *store.Resource) string {
 }
 
 func (e *Engine) read(ctx context.Context, rd store.Reader, req *Request) (*Response, error) {
-	r, err := e.readCurrent(ctx, rd, req.Type, req.ID)
+	r, err := e.readCurrent(ctx, rd, opRead, req.Type, req.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +186,7 @@ func (e *Engine) updateResource(ctx context.Context, tx store.Tx, req *Request, 
 		return nil, err
 	}
 	status := http.StatusOK
-	if _, err := e.readCurrent(ctx, tx, req.Type, id); err != nil {
+	if _, err := e.readCurrent(ctx, tx, opUpdate, req.Type, id); err != nil {
 		var fe *Error
 		if !errors.As(err, &fe) || (fe.Status != http.StatusNotFound && fe.Status != http.StatusGone) {
 			return nil, err
@@ -273,7 +273,7 @@ func (e *Engine) patchResource(ctx context.Context, tx store.Tx, req *Request, i
 	if err != nil {
 		return nil, err
 	}
-	cur, err := e.readCurrent(ctx, tx, req.Type, id)
+	cur, err := e.readCurrent(ctx, tx, opUpdate, req.Type, id)
 	if err != nil {
 		return nil, err
 	}

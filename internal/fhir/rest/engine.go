@@ -19,6 +19,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/housecall/housecall/internal/audit"
+	"github.com/housecall/housecall/internal/auth"
 	"github.com/housecall/housecall/internal/fhir"
 	"github.com/housecall/housecall/internal/fhir/search"
 	"github.com/housecall/housecall/internal/store"
@@ -119,6 +121,13 @@ type Options struct {
 	// Indexer extracts search index entries on every write; default: one
 	// shared indexer for the R4 search parameters.
 	Indexer *search.Indexer
+	// Policy is the access policy; every interaction then needs an
+	// auth.Identity in its context. nil: a trusted in-process caller.
+	Policy *auth.Policy
+	// Audit receives one record per interaction (each Bundle entry counts).
+	Audit audit.Recorder
+	// Now is the clock of audit records; default time.Now.
+	Now func() time.Time
 }
 
 // Engine runs FHIR interactions against a store.
@@ -129,6 +138,9 @@ type Engine struct {
 	maxBundleEntries int
 	newID            func() string
 	indexer          *search.Indexer
+	policy           *auth.Policy
+	audit            audit.Recorder
+	now              func() time.Time
 }
 
 // NewEngine returns an Engine.
@@ -144,6 +156,10 @@ func NewEngine(o Options) *Engine {
 		e.newID = NewUUID
 	}
 	e.indexer = o.Indexer
+	e.policy, e.audit, e.now = o.Policy, o.Audit, o.Now
+	if e.now == nil {
+		e.now = time.Now
+	}
 	if e.indexer == nil {
 		e.indexer = search.DefaultIndexer()
 	}
@@ -178,8 +194,17 @@ func baseURL(ctx context.Context) string {
 	return ""
 }
 
-// Do runs one interaction.
+// Do runs one interaction and records it in the audit trail.
 func (e *Engine) Do(ctx context.Context, req *Request) (*Response, error) {
+	if req.Interaction == Batch {
+		return e.bundle(ctx, req)
+	}
+	resp, ev, err := e.audited(ctx, req, func(ctx context.Context) (*Response, error) { return e.do(ctx, req) })
+	e.emit(ctx, ev)
+	return resp, err
+}
+
+func (e *Engine) do(ctx context.Context, req *Request) (*Response, error) {
 	switch req.Interaction {
 	case Capabilities, Read, VRead, HistoryInstance, HistoryType, HistorySystem, SearchType, Everything:
 		return e.get(ctx, nil, req)

@@ -27,7 +27,7 @@ func (e *Engine) everything(ctx context.Context, rd store.Reader, req *Request) 
 	if err != nil {
 		return nil, err
 	}
-	patient, err := e.readCurrent(ctx, rd, "Patient", req.ID)
+	patient, err := e.readCurrent(ctx, rd, opRead, "Patient", req.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +65,8 @@ func (e *Engine) everything(ctx context.Context, rd store.Reader, req *Request) 
 			continue
 		}
 		params := fhir.CompartmentParams("Patient", typ)
-		if len(params) == 0 {
+		if len(params) == 0 || e.allow(ctx, opSearch, typ) != nil {
+			// $everything returns what the caller may see.
 			continue
 		}
 		query, _, err := search.ParseQuery(typ, criteria, search.ParseOptions{BaseURL: base})

@@ -40,7 +40,7 @@ func (e *Engine) history(ctx context.Context, req *Request) (*Response, error) {
 	}
 	if req.Interaction == HistoryInstance {
 		// History of an unknown resource is a 404, of a deleted one still its history.
-		if _, err := e.readCurrent(ctx, nil, req.Type, req.ID); err != nil && !isGone(err) {
+		if _, err := e.readCurrent(ctx, nil, opRead, req.Type, req.ID); err != nil && !isGone(err) {
 			return nil, err
 		}
 	}

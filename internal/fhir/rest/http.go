@@ -91,6 +91,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if fe.Status >= 500 {
 			h.opts.Logger.ErrorContext(r.Context(), "fhir request failed", "method", r.Method, "status", fe.Status, "err", fe.Cause)
 		}
+		switch fe.Status {
+		case http.StatusUnauthorized:
+			w.Header().Set("WWW-Authenticate", `Bearer realm="housecall"`)
+		case http.StatusForbidden:
+			w.Header().Set("WWW-Authenticate", `Bearer realm="housecall", error="insufficient_scope"`)
+		}
 		resp = &Response{Status: fe.Status, Resource: outcome(fe.Issues)}
 	}
 	h.write(w, r, resp, pretty)

@@ -141,7 +141,7 @@ func (e *Engine) search(ctx context.Context, rd store.Reader, req *Request) (*Re
 		if len(params) == 0 {
 			return nil, errorf(http.StatusNotFound, "not-supported", "", "%s resources are not in the %s compartment", req.Type, req.Compartment)
 		}
-		if _, err := e.readCurrent(ctx, rd, req.Compartment, req.ID); err != nil {
+		if _, err := e.readCurrent(ctx, rd, opRead, req.Compartment, req.ID); err != nil {
 			return nil, err
 		}
 		sreq.Compartment = &store.Compartment{Type: req.Compartment, ID: req.ID, Params: params}

@@ -3,7 +3,9 @@ package search
 import (
 	"errors"
 	"fmt"
+	"slices"
 
+	"github.com/housecall/housecall/internal/fhir"
 	"github.com/housecall/housecall/internal/fhir/fhirpath"
 )
 
@@ -237,4 +239,50 @@ func idxDedupMap(dst []Entry, start int) []Entry {
 		dst[i] = Entry{}
 	}
 	return dst[:w]
+}
+
+// PatientRefs returns the ids of the patients whose compartment res belongs
+// to: the Patient itself, or the patients its Patient-compartment reference
+// parameters point at. Only those parameters are evaluated, so it is much
+// cheaper than Extract (the access policy and the audit trail call it on
+// every read).
+func (ix *Indexer) PatientRefs(res map[string]any) ([]string, error) {
+	rt, _ := res["resourceType"].(string)
+	if rt == "Patient" {
+		id, _ := res["id"].(string)
+		if id == "" {
+			return nil, nil
+		}
+		return []string{id}, nil
+	}
+	params, ok := ix.byType[rt]
+	if !ok {
+		return nil, fmt.Errorf("search: unknown resource type %q", rt)
+	}
+	codes := fhir.CompartmentParams("Patient", rt)
+	if len(codes) == 0 {
+		return nil, nil
+	}
+	x := idxExtractor{ix: ix, res: res}
+	var ids []string
+	for i := range params {
+		p := &params[i]
+		if p.kind != KindReference || !slices.Contains(codes, p.code) {
+			continue
+		}
+		items, err := idxEval(p.exprs, res, nil, ix.opts)
+		if err != nil {
+			return nil, fmt.Errorf("search: %s.%s: %w", rt, p.code, err)
+		}
+		var es []Entry
+		for _, it := range items {
+			es = x.add(es, p.code, p.kind, it)
+		}
+		for _, e := range es {
+			if e.RefType == "Patient" && e.RefID != "" && !slices.Contains(ids, e.RefID) {
+				ids = append(ids, e.RefID)
+			}
+		}
+	}
+	return ids, nil
 }
