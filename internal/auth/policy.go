@@ -135,7 +135,9 @@ func (p *Policy) Access(ctx context.Context, id *Identity) (*store.Access, error
 var staffOpen = func() map[string]bool {
 	m := map[string]bool{}
 	for _, t := range fhir.ResourceTypes() {
-		if t != "Patient" && t != "AuditEvent" && len(fhir.CompartmentParams("Patient", t)) == 0 {
+		// Binary and Bundle are outside the compartment but can hold a
+		// patient's documents whole.
+		if t != "Patient" && t != "AuditEvent" && t != "Binary" && t != "Bundle" && len(fhir.CompartmentParams("Patient", t)) == 0 {
 			m[t] = true
 		}
 	}
