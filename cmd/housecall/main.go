@@ -20,6 +20,11 @@ Usage:
   housecall serve   [--addr HOST:PORT] [--data-dir DIR] [--database-url URL] [--public-url URL] [--dev]
   housecall import  [--data-dir DIR | --database-url URL] PATH...
   housecall migrate [--data-dir DIR | --database-url URL]
+  housecall admin create-user --email EMAIL --role ROLE [--fhir-resource Type/id] --password-stdin
+  housecall admin create-client --name NAME --scope SCOPES [--redirect-uri URL]... [--public] [--jwks FILE]
+  housecall admin token --user EMAIL [--scope SCOPES] [--ttl DURATION]
+  housecall admin list-users | disable-user --email EMAIL | reset-totp --email EMAIL
+  housecall audit verify [--data-dir DIR | --database-url URL]
   housecall version
 
 Every flag can also be set as a HOUSECALL_* environment variable (e.g.
@@ -47,6 +52,10 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		err = importCmd(ctx, rest, environ, stdout, stderr)
 	case "migrate":
 		err = migrate(ctx, rest, environ, stdout)
+	case "audit":
+		err = auditCmd(ctx, rest, environ, stdout)
+	case "admin":
+		err = adminCmd(ctx, rest, environ, os.Stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "housecall", version)
 	case "help", "-h", "--help":

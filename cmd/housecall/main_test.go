@@ -89,15 +89,56 @@ func TestServeDev(t *testing.T) {
 	if !strings.HasPrefix(addr, "127.0.0.1:") {
 		t.Fatalf("--dev must bind to loopback, bound %s", addr)
 	}
-	for _, path := range []string{"/healthz", "/readyz", "/fhir/r4/metadata", "/fhir/r4/Patient/demo-patient-jones", "/fhir/r4/Encounter/demo-visit-jones"} {
-		resp, err := http.Get("http://" + addr + path)
+	get := func(path, token string) int {
+		t.Helper()
+		req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Errorf("GET %s: %d", path, resp.StatusCode)
+		return resp.StatusCode
+	}
+	for _, path := range []string{"/healthz", "/readyz", "/fhir/r4/metadata", "/.well-known/jwks.json", "/fhir/r4/.well-known/smart-configuration"} {
+		if code := get(path, ""); code != 200 {
+			t.Errorf("GET %s: %d", path, code)
 		}
+	}
+	// Clinical data needs a token; the admin command issues one the running
+	// server accepts (the same database, the issuer it recorded).
+	if code := get("/fhir/r4/Patient/demo-patient-jones", ""); code != http.StatusUnauthorized {
+		t.Errorf("without a token: %d, want 401", code)
+	}
+	admin := func(args ...string) string {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), append(args, "--data-dir", dir), nil, &out, &errOut); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut.String())
+		}
+		return strings.TrimSpace(out.String())
+	}
+	dr := admin("admin", "token", "--user", "dr.rivera@housecall.test")
+	for _, path := range []string{"/fhir/r4/Patient/demo-patient-jones", "/fhir/r4/Encounter/demo-visit-jones", "/fhir/r4/Patient/demo-patient-nguyen"} {
+		if code := get(path, dr); code != 200 {
+			t.Errorf("practitioner GET %s: %d", path, code)
+		}
+	}
+	patient := admin("admin", "token", "--user", "jones@housecall.test")
+	if code := get("/fhir/r4/Patient/demo-patient-jones", patient); code != 200 {
+		t.Errorf("patient reading their record: %d", code)
+	}
+	if code := get("/fhir/r4/Patient/demo-patient-nguyen", patient); code != http.StatusNotFound {
+		t.Errorf("patient reading another record: %d, want 404", code)
+	}
+	client := admin("admin", "create-client", "--name", "sync", "--scope", "system/*.rs")
+	if !strings.Contains(client, `"client_id"`) || !strings.Contains(client, `"client_secret"`) {
+		t.Errorf("create-client printed %s", client)
+	}
+	if out := admin("audit", "verify"); !strings.Contains(out, "intact") {
+		t.Errorf("audit verify: %s", out)
 	}
 	cancel()
 	select {

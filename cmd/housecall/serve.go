@@ -2,14 +2,20 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"path/filepath"
 	"time"
 
+	"golang.org/x/crypto/acme/autocert"
+
+	"github.com/housecall/housecall/internal/app"
 	"github.com/housecall/housecall/internal/config"
 	"github.com/housecall/housecall/internal/demo"
 	"github.com/housecall/housecall/internal/fhir/rest"
@@ -66,37 +72,57 @@ func serve(ctx context.Context, args, environ []string, stderr io.Writer) error 
 	}
 	logger := newLogger(cfg, stderr)
 	slog.SetDefault(logger)
-	st, err := openStore(ctx, cfg)
+	rest.SoftwareVersion = version
+	a, err := app.Open(ctx, cfg, logger, nil, app.Serving())
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	rest.SoftwareVersion = version
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	defer func() {
+		stopBG()
+		if err := a.Close(); err != nil {
+			logger.Error("closing", "err", err)
+		}
+	}()
+	a.Run(bg)
 
 	if cfg.Dev {
-		n, err := demo.Load(ctx, rest.NewEngine(rest.Options{Store: st}))
+		n, err := demo.Load(app.System(ctx, "demo data"), a.Engine)
 		if err != nil {
 			return err
 		}
-		logger.Info("demo data loaded", "resources", n)
+		users, err := demo.Accounts(ctx, a.Accounts)
+		if err != nil {
+			return err
+		}
+		logger.Info("demo data loaded", "resources", n, "accounts", users)
 	}
 
-	handler := httpapi.New(httpapi.Options{Store: st, Logger: logger, PublicURL: cfg.PublicURL, MaxBodyBytes: cfg.MaxBodyBytes})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 	}
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           a.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	logger.Info("housecall listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String(), "fhir", "http://"+ln.Addr().String()+httpapi.FHIRPrefix,
-		"database", backendName(cfg), "dev", cfg.Dev, "version", version)
+	tlsMode, err := configureTLS(cfg, srv)
+	if err != nil {
+		return err
+	}
+	logger.Info("housecall listening", "addr", ln.Addr().String(), "url", a.Issuer, "fhir", a.Issuer+httpapi.FHIRPrefix,
+		"tls", tlsMode, "database", backendName(cfg), "dev", cfg.Dev, "version", version)
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if tlsMode == "off" {
+			errc <- srv.Serve(ln)
+			return
+		}
+		errc <- srv.ServeTLS(ln, cfg.TLSCertFile, cfg.TLSKeyFile)
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("http server: %w", err)
@@ -110,6 +136,34 @@ func serve(ctx context.Context, args, environ []string, stderr io.Writer) error 
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// configureTLS sets up HTTPS from certificate files or ACME; it returns
+// "files", "acme" or "off".
+func configureTLS(cfg config.Config, srv *http.Server) (string, error) {
+	switch {
+	case cfg.TLSCertFile != "":
+		if _, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile); err != nil {
+			return "", fmt.Errorf("tls_cert_file / tls_key_file: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		return "files", nil
+	case cfg.ACME:
+		u, err := url.Parse(cfg.PublicURL)
+		if err != nil {
+			return "", fmt.Errorf("public_url: %w", err)
+		}
+		m := &autocert.Manager{
+			Prompt:     autocert.AcceptTOS,
+			HostPolicy: autocert.HostWhitelist(u.Hostname()),
+			Cache:      autocert.DirCache(filepath.Join(cfg.DataDir, "acme")),
+		}
+		// TLS-ALPN-01 challenges are answered on this listener (port 443).
+		srv.TLSConfig = m.TLSConfig()
+		srv.TLSConfig.MinVersion = tls.VersionTLS12
+		return "acme", nil
+	}
+	return "off", nil
 }
 
 func migrate(ctx context.Context, args, environ []string, stdout io.Writer) error {

@@ -30,6 +30,11 @@ type WriterOptions struct {
 	Queue int
 	// Batch is the most events one transaction stores; default 500.
 	Batch int
+	// LockFile, for SQLite, is a file every process writing to the same
+	// database locks (flock) while it extends the chain: the server and
+	// the command-line tools may write at the same time. Empty: this
+	// process is the only writer.
+	LockFile string
 }
 
 // Writer stores audit events as AuditEvent resources, sealed into the hash
@@ -39,8 +44,9 @@ type WriterOptions struct {
 // stored. The chain head is also kept in the operational table audit_head,
 // the anchor that `housecall audit verify` compares the chain's end with.
 //
-// Several processes on one PostgreSQL database take turns through a session
-// advisory lock and re-read the head under it, so they extend one chain.
+// Several processes on one database take turns — through a session advisory
+// lock on PostgreSQL, a file lock beside the SQLite file — and re-read the
+// head under it, so they extend one chain.
 type Writer struct {
 	opts  WriterOptions
 	ops   *opsql.DB
@@ -232,6 +238,16 @@ func (w *Writer) writeWithRetry(batch []Event) {
 func (w *Writer) write(ctx context.Context, batch []Event) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.opts.LockFile != "" {
+		unlock, err := lockFile(w.opts.LockFile)
+		if err != nil {
+			return fmt.Errorf("audit lock: %w", err)
+		}
+		defer unlock()
+		if w.head, err = LastHead(ctx, w.opts.Store); err != nil {
+			return err
+		}
+	}
 	if w.ops.Dialect == opsql.Postgres {
 		conn, err := w.ops.W.Conn(ctx)
 		if err != nil {

@@ -205,6 +205,12 @@ func (v *flagValue) Set(s string) error {
 // file named by --config or HOUSECALL_CONFIG, then HOUSECALL_* variables from
 // environ, then flags. It returns the positional arguments left after the flags.
 func Load(name string, args []string, environ []string) (Config, []string, error) {
+	return LoadWithFlags(name, args, environ, nil)
+}
+
+// LoadWithFlags is Load for a subcommand that has flags of its own beside
+// the configuration: extra defines them on the flag set before parsing.
+func LoadWithFlags(name string, args []string, environ []string, extra func(fs *flag.FlagSet)) (Config, []string, error) {
 	cfg := Defaults()
 	env := map[string]string{}
 	for _, kv := range environ {
@@ -224,6 +230,9 @@ func Load(name string, args []string, environ []string) (Config, []string, error
 		fs.Var(v, strings.ReplaceAll(f.key, "_", "-"), f.usage+" (env "+EnvPrefix+strings.ToUpper(f.key)+")")
 		given = append(given, v)
 		known[strings.ToUpper(f.key)] = f
+	}
+	if extra != nil {
+		extra(fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -12,6 +12,8 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/housecall/housecall/internal/auth"
+	"github.com/housecall/housecall/internal/auth/oauth"
 	"github.com/housecall/housecall/internal/fhir/rest"
 	"github.com/housecall/housecall/internal/store"
 )
@@ -21,10 +23,24 @@ const FHIRPrefix = "/fhir/r4"
 
 // Options are what the HTTP layer needs from the process.
 type Options struct {
-	Store        store.Store
+	Store store.Store
+	// Engine runs FHIR interactions; nil means one under the access policy
+	// with no way to authenticate (every FHIR request then answers 401).
+	Engine *rest.Engine
+	// OAuth is the authorization server: its endpoints are mounted and its
+	// bearer-token check identifies callers of the APIs.
+	OAuth        *oauth.Server
 	Logger       *slog.Logger
 	PublicURL    string
 	MaxBodyBytes int64
+	// Site names this server in audit records (its public URL).
+	Site string
+	// CORSOrigins may call the APIs from browsers.
+	CORSOrigins []string
+	// DevOutbox, in development only, shows the e-mail outbox at /dev/outbox.
+	DevOutbox http.Handler
+	// HSTS sends Strict-Transport-Security (the server is reached over TLS).
+	HSTS bool
 }
 
 // New returns the root handler.
@@ -32,14 +48,24 @@ func New(o Options) http.Handler {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	engine := rest.NewEngine(rest.Options{Store: o.Store})
-	fhirHandler := rest.NewHandler(engine, rest.HandlerOptions{
+	engine := o.Engine
+	if engine == nil {
+		engine = rest.NewEngine(rest.Options{Store: o.Store, Policy: &auth.Policy{Mode: auth.ModeOrganization}})
+	}
+	var fhirHandler http.Handler = rest.NewHandler(engine, rest.HandlerOptions{
 		Prefix: FHIRPrefix, PublicURL: o.PublicURL, MaxBodyBytes: o.MaxBodyBytes, Logger: o.Logger,
 	})
-
 	mux := http.NewServeMux()
+	if o.OAuth != nil {
+		fhirHandler = o.OAuth.Middleware(fhirHandler)
+		o.OAuth.Register(mux)
+	}
+	fhirHandler = withSource(fhirHandler, o.Site)
 	mux.Handle(FHIRPrefix+"/", fhirHandler)
 	mux.Handle(FHIRPrefix, fhirHandler)
+	if o.DevOutbox != nil {
+		mux.Handle("GET /dev/outbox", o.DevOutbox)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -53,7 +79,7 @@ func New(o Options) http.Handler {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
-	return withMiddleware(mux, o.Logger)
+	return withMiddleware(withCORS(mux, o.CORSOrigins), o.Logger, o.HSTS)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -90,7 +116,7 @@ func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 // withMiddleware adds security headers, panic recovery and an access log.
 // The log names the matched route pattern, never the path or query, which
 // can carry identifiers and search terms (PHI).
-func withMiddleware(next http.Handler, logger *slog.Logger) http.Handler {
+func withMiddleware(next http.Handler, logger *slog.Logger, hsts bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
@@ -99,6 +125,9 @@ func withMiddleware(next http.Handler, logger *slog.Logger) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cache-Control", "no-store")
+		if hsts {
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
 		defer func() {
 			if p := recover(); p != nil {
 				logger.ErrorContext(r.Context(), "panic serving request", "method", r.Method, "route", r.Pattern, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/housecall/housecall/internal/fhir/rest"
 	"github.com/housecall/housecall/internal/store"
 	"github.com/housecall/housecall/internal/store/sqlite"
 )
@@ -45,8 +46,14 @@ func TestOperationalEndpointsAndLogs(t *testing.T) {
 	if rec := get(down, "/readyz"); rec.Code != http.StatusServiceUnavailable {
 		t.Fatalf("readyz with a dead database: %d", rec.Code)
 	}
+	// Without a token nothing of the FHIR API is open.
 	rec := get(h, "/fhir/r4/Patient?name=Zoe%20Smith&birthdate=1970-01-01")
-	if rec.Code != 200 {
+	if rec.Code != http.StatusUnauthorized || !strings.HasPrefix(rec.Header().Get("WWW-Authenticate"), "Bearer") {
+		t.Fatalf("search without a token: %d %v: %s", rec.Code, rec.Header(), rec.Body)
+	}
+	// A trusted in-process engine (no policy) answers.
+	open := New(Options{Store: st, Logger: logger, Engine: rest.NewEngine(rest.Options{Store: st})})
+	if rec := get(open, "/fhir/r4/Patient?name=Zoe%20Smith&birthdate=1970-01-01"); rec.Code != 200 {
 		t.Fatalf("search %d: %s", rec.Code, rec.Body)
 	}
 	if rec.Header().Get("X-Content-Type-Options") != "nosniff" || rec.Header().Get("Cache-Control") != "no-store" {

@@ -19,6 +19,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/housecall/housecall/internal/app"
+	"github.com/housecall/housecall/internal/auth"
+	"github.com/housecall/housecall/internal/auth/account"
+	"github.com/housecall/housecall/internal/config"
 	"github.com/housecall/housecall/internal/fhir"
 	"github.com/housecall/housecall/internal/httpapi"
 	"github.com/housecall/housecall/internal/importer"
@@ -207,11 +211,29 @@ func (b *bench) measure(ctx context.Context, name string, st store.Store) (resul
 	if err != nil {
 		return r, err
 	}
-	srv := &http.Server{Handler: httpapi.New(httpapi.Options{Store: st, Logger: discardLogger()})}
+	// The whole server as deployed: bearer tokens, the access policy and
+	// the audit trail (one AuditEvent per request) are part of every figure.
+	cfg := config.Defaults()
+	cfg.Addr, cfg.DataDir = ln.Addr().String(), b.dataDir
+	a, err := app.Open(ctx, cfg, discardLogger(), st, app.Serving())
+	if err != nil {
+		return r, err
+	}
+	defer a.Close()
+	u, err := a.Accounts.CreateUser(ctx, account.NewUser{Email: "bench-" + name + "@housecall.test", Role: auth.RolePractitioner,
+		FHIRResource: "Practitioner/bench", Password: "benchmark-password-" + name})
+	if err != nil {
+		return r, err
+	}
+	tok, err := a.OAuth.IssueToken(ctx, u, "user/*.cruds", 0)
+	if err != nil {
+		return r, err
+	}
+	srv := &http.Server{Handler: a.Handler}
 	go srv.Serve(ln)
 	defer srv.Close()
 	base := "http://" + ln.Addr().String() + httpapi.FHIRPrefix
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	client := &http.Client{Transport: bearer{&http.Transport{MaxIdleConnsPerHost: 4}, "Bearer " + tok}}
 
 	fmt.Fprintf(os.Stderr, "[%s] transaction bundles ...\n", name)
 	sw = startWatch()
@@ -248,6 +270,18 @@ func (b *bench) measure(ctx context.Context, name string, st store.Store) (resul
 		}
 	}
 	return r, nil
+}
+
+// bearer adds the access token to every request.
+type bearer struct {
+	rt    http.RoundTripper
+	value string
+}
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", b.value)
+	return b.rt.RoundTrip(r)
 }
 
 // call makes one request and returns its latency.
