@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -132,6 +133,54 @@ func TestServeDev(t *testing.T) {
 	}
 	if code := get("/fhir/r4/Patient/demo-patient-nguyen", patient); code != http.StatusNotFound {
 		t.Errorf("patient reading another record: %d, want 404", code)
+	}
+	// "Who looked at my chart": the practitioner's reads above are in the
+	// patient's view of the audit trail, and nothing about other patients.
+	body := func(path, token string) string {
+		t.Helper()
+		req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	var log string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if log = body("/fhir/r4/AuditEvent?_count=200", patient); strings.Contains(log, "Practitioner/demo-dr-rivera") {
+			break
+		}
+	}
+	if !strings.Contains(log, "Practitioner/demo-dr-rivera") || !strings.Contains(log, "Patient/demo-patient-jones") {
+		t.Errorf("the patient's access log does not show the practitioner's reads: %.400s", log)
+	}
+	var bundle struct {
+		Entry []struct {
+			Resource struct {
+				Entity []struct {
+					What struct{ Reference string } `json:"what"`
+				} `json:"entity"`
+			} `json:"resource"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal([]byte(log), &bundle); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range bundle.Entry {
+		for _, en := range e.Resource.Entity {
+			if strings.Contains(en.What.Reference, "nguyen") {
+				t.Errorf("the patient's access log shows another patient's data: %s", en.What.Reference)
+			}
+		}
+	}
+	if code := get("/fhir/r4/AuditEvent", dr); code != http.StatusForbidden {
+		t.Errorf("practitioner reading the audit trail: %d, want 403", code)
 	}
 	client := admin("admin", "create-client", "--name", "sync", "--scope", "system/*.rs")
 	if !strings.Contains(client, `"client_id"`) || !strings.Contains(client, `"client_secret"`) {
