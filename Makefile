@@ -8,6 +8,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 DATA_DIR  ?= data
 FHIR_DEFS := tools/fhir-defs/node_modules/hl7.fhir.r4.examples/package.json
 ORACLE    := tools/search-oracle/node_modules/fhirpath/package.json
+SMART_E2E := tools/smart-e2e/node_modules/fhirclient/package.json
 
 # PostgreSQL for the integration tests (trust auth on this machine and in CI).
 export HOUSECALL_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
@@ -34,7 +35,12 @@ $(ORACLE): tools/search-oracle/package.json tools/search-oracle/package-lock.jso
 	npm ci --prefix tools/search-oracle --no-audit --no-fund
 	@touch $@
 
-deps: $(FHIR_DEFS) $(ORACLE)
+# fhirclient (the SMART on FHIR JavaScript client) and playwright-core for the SMART launch test in internal/e2e.
+$(SMART_E2E): tools/smart-e2e/package.json tools/smart-e2e/package-lock.json tools/smart-e2e/.npmrc
+	npm ci --prefix tools/smart-e2e --no-audit --no-fund
+	@touch $@
+
+deps: $(FHIR_DEFS) $(ORACLE) $(SMART_E2E)
 
 generate: deps
 	$(GO) generate ./internal/fhir/...
