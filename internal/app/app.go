@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -29,6 +30,7 @@ import (
 	"github.com/housecall/housecall/internal/notify"
 	"github.com/housecall/housecall/internal/store"
 	"github.com/housecall/housecall/internal/store/backend"
+	"github.com/housecall/housecall/internal/telemed"
 )
 
 // App is one assembled process.
@@ -41,6 +43,7 @@ type App struct {
 	Outbox   *notify.Outbox
 	Audit    *audit.Writer
 	Engine   *rest.Engine
+	Telemed  *telemed.Service
 	Handler  http.Handler
 	// Issuer is the public base URL tokens are issued for.
 	Issuer string
@@ -51,11 +54,11 @@ type App struct {
 
 // Open assembles the process. The store is opened (and migrated) from cfg
 // unless st is given (tests).
-func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, st store.Store, opts ...Option) (a *App, err error) {
+func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, st store.Store, opts ...Option) (_ *App, err error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	a = &App{Config: cfg, Logger: logger}
+	a := &App{Config: cfg, Logger: logger}
 	defer func() {
 		if err != nil {
 			_ = a.Close()
@@ -84,7 +87,11 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, st store.
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
 
-	if a.Outbox, err = openOutbox(ctx, cfg, st, logger); err != nil {
+	hooks, emr, err := webhooks(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if a.Outbox, err = openOutbox(ctx, cfg, st, logger, hooks, emr); err != nil {
 		return nil, err
 	}
 	ix := search.DefaultIndexer()
@@ -112,6 +119,10 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, st store.
 
 	policy := &auth.Policy{Mode: cfg.AccessPolicy, PatientsOf: auth.PatientsOfStore(st, ix)}
 	a.Engine = rest.NewEngine(rest.Options{Store: st, Indexer: ix, Policy: policy, Audit: a.Audit})
+	if a.Telemed, err = telemed.New(ctx, telemed.Options{Engine: a.Engine, DB: st.Ops(), Accounts: a.Accounts, Keys: a.OAuth.Keys,
+		Issuer: a.Issuer, Outbox: a.Outbox, Webhooks: hooks, EMR: emr, Audit: a.Audit, Logger: logger}); err != nil {
+		return nil, fmt.Errorf("telemed: %w", err)
+	}
 	var devOutbox http.Handler
 	if cfg.Dev && a.Outbox != nil {
 		devOutbox = a.Outbox.DevHandler()
@@ -119,7 +130,7 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, st store.
 	a.Handler = httpapi.New(httpapi.Options{
 		Store: st, Engine: a.Engine, OAuth: a.OAuth, Logger: logger, PublicURL: cfg.PublicURL, Site: a.Issuer,
 		MaxBodyBytes: cfg.MaxBodyBytes, CORSOrigins: splitList(cfg.CORSOrigins), DevOutbox: devOutbox,
-		HSTS: strings.HasPrefix(a.Issuer, "https://"),
+		HSTS: strings.HasPrefix(a.Issuer, "https://"), APIRoutes: a.Telemed.Routes(),
 	})
 	return a, nil
 }
@@ -141,8 +152,48 @@ func Issuer(cfg config.Config) string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
-func openOutbox(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Logger) (*notify.Outbox, error) {
+// webhooks reads the webhook and EHR notification endpoints of cfg; basic
+// authentication credentials come from the URLs' user information.
+func webhooks(cfg config.Config) ([]telemed.Webhook, *telemed.EMRNotify, error) {
+	var hooks []telemed.Webhook
+	var emr *telemed.EMRNotify
+	split := func(raw string) (string, string, string, error) {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return "", "", "", err
+		}
+		user, pass := u.User.Username(), ""
+		if p, ok := u.User.Password(); ok {
+			pass = p
+		}
+		u.User = nil
+		return u.String(), user, pass, nil
+	}
+	if cfg.WebhookURL != "" {
+		u, user, pass, err := split(cfg.WebhookURL)
+		if err != nil {
+			return nil, nil, errors.New("webhook_url is not a URL")
+		}
+		hooks = append(hooks, telemed.Webhook{URL: u, Secret: []byte(cfg.WebhookSecret), Username: user, Password: pass})
+	}
+	if cfg.EMRNotifyURL != "" {
+		u, user, pass, err := split(cfg.EMRNotifyURL)
+		if err != nil {
+			return nil, nil, errors.New("emr_notify_url is not a URL")
+		}
+		emr = &telemed.EMRNotify{URL: u, VendorName: cfg.EMRVendorName, Username: user, Password: pass}
+	}
+	return hooks, emr, nil
+}
+
+func openOutbox(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Logger, hooks []telemed.Webhook, emr *telemed.EMRNotify) (*notify.Outbox, error) {
 	drivers := map[string]notify.Driver{}
+	if len(hooks) > 0 {
+		drivers[telemed.ChannelWebhook] = &telemed.WebhookDriver{Hooks: hooks}
+	}
+	if emr != nil {
+		drivers[telemed.ChannelEMR] = &telemed.EMRDriver{EMR: *emr}
+	}
 	switch {
 	case cfg.SMTPURL != "":
 		smtp, err := notify.NewSMTP(cfg.SMTPURL, cfg.MailFrom)

@@ -69,6 +69,15 @@ type Config struct {
 	// CORSOrigins lists the web origins (scheme://host[:port]) allowed to
 	// call the APIs from a browser, comma-separated; "*" is refused.
 	CORSOrigins string `json:"cors_origins"`
+	// WebhookURL receives visit events (JSON, signed with WebhookSecret
+	// when set: header Housecall-Signature); user:password@ in the URL adds
+	// basic authentication.
+	WebhookURL    string `json:"webhook_url"`
+	WebhookSecret string `json:"webhook_secret"`
+	// EMRNotifyURL receives Zoom-style join/leave notifications (HTTP GET);
+	// user:password@ in the URL adds basic authentication.
+	EMRNotifyURL  string `json:"emr_notify_url"`
+	EMRVendorName string `json:"emr_vendor_name"`
 }
 
 // Duration is a time.Duration that reads and writes as a Go duration string ("30s").
@@ -103,6 +112,7 @@ func Defaults() Config {
 		AccessPolicy:    "organization",
 		AccessTokenTTL:  Duration(time.Hour),
 		MailFrom:        "housecall@localhost",
+		EMRVendorName:   "Housecall",
 	}
 }
 
@@ -137,6 +147,10 @@ func fields() []field {
 	add("tls_cert_file", "TLS certificate (PEM) to serve HTTPS", func(c *Config) *string { return &c.TLSCertFile })
 	add("tls_key_file", "TLS private key (PEM) to serve HTTPS", func(c *Config) *string { return &c.TLSKeyFile })
 	add("cors_origins", "comma-separated web origins allowed to call the APIs", func(c *Config) *string { return &c.CORSOrigins })
+	add("webhook_url", "endpoint receiving visit events as signed JSON", func(c *Config) *string { return &c.WebhookURL })
+	add("webhook_secret", "secret signing webhook deliveries (HMAC-SHA256)", func(c *Config) *string { return &c.WebhookSecret })
+	add("emr_notify_url", "EHR endpoint receiving join/leave notifications (HTTP GET, Zoom style)", func(c *Config) *string { return &c.EMRNotifyURL })
+	add("emr_vendor_name", "VendorName sent with EHR notifications", func(c *Config) *string { return &c.EMRVendorName })
 	fs = append(fs, boolField("require_totp", "require a second factor for admin, practitioner and staff accounts", func(c *Config) *bool { return &c.RequireTOTP }),
 		boolField("acme", "obtain TLS certificates automatically for the public_url host", func(c *Config) *bool { return &c.ACME }),
 		durationField("access_token_ttl", "lifetime of OAuth access tokens (e.g. 1h)", func(c *Config) *Duration { return &c.AccessTokenTTL }))
@@ -368,6 +382,14 @@ func (c *Config) Validate() error {
 		u, _ := url.Parse(c.PublicURL)
 		if c.PublicURL == "" || u.Scheme != "https" || c.TLSCertFile != "" {
 			errs = append(errs, errors.New("acme needs an https public_url and no certificate files"))
+		}
+	}
+	for key, raw := range map[string]string{"webhook_url": c.WebhookURL, "emr_notify_url": c.EMRNotifyURL} {
+		if raw == "" {
+			continue
+		}
+		if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("%s: want an http(s) URL", key))
 		}
 	}
 	for o := range strings.SplitSeq(c.CORSOrigins, ",") {

@@ -41,6 +41,9 @@ type Options struct {
 	DevOutbox http.Handler
 	// HSTS sends Strict-Transport-Security (the server is reached over TLS).
 	HSTS bool
+	// APIRoutes are further API handlers (method patterns), mounted behind
+	// the bearer-token check like the FHIR API (the Telemed API).
+	APIRoutes map[string]http.Handler
 }
 
 // New returns the root handler.
@@ -63,6 +66,12 @@ func New(o Options) http.Handler {
 	fhirHandler = withSource(fhirHandler, o.Site)
 	mux.Handle(FHIRPrefix+"/", fhirHandler)
 	mux.Handle(FHIRPrefix, fhirHandler)
+	for pattern, h := range o.APIRoutes {
+		if o.OAuth != nil {
+			h = o.OAuth.Middleware(h)
+		}
+		mux.Handle(pattern, withSource(h, o.Site))
+	}
 	if o.DevOutbox != nil {
 		mux.Handle("GET /dev/outbox", o.DevOutbox)
 	}
