@@ -106,7 +106,9 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, st store.
 
 	var sender account.Sender
 	if a.Outbox != nil && (cfg.SMTPURL != "" || cfg.Dev) {
-		sender = codeSender{a.Outbox}
+		// In development the code stays readable on /dev/outbox; in
+		// production the body is erased once delivered.
+		sender = codeSender{o: a.Outbox, sensitive: !cfg.Dev}
 	} else {
 		logger.Info("no smtp_url: patients cannot sign in with e-mailed codes")
 	}
@@ -215,10 +217,13 @@ func openOutbox(ctx context.Context, cfg config.Config, st store.Store, logger *
 // codeSender e-mails patients their one-time sign-in codes through the
 // outbox (a fast insert, so response times do not tell which addresses
 // exist; the body is erased from the outbox once delivered).
-type codeSender struct{ o *notify.Outbox }
+type codeSender struct {
+	o         *notify.Outbox
+	sensitive bool
+}
 
 func (s codeSender) SendLoginCode(ctx context.Context, to, code string) error {
-	_, err := s.o.Enqueue(ctx, notify.Message{Channel: notify.ChannelEmail, To: to, Sensitive: true,
+	_, err := s.o.Enqueue(ctx, notify.Message{Channel: notify.ChannelEmail, To: to, Sensitive: s.sensitive,
 		Subject: "Your Housecall sign-in code",
 		Text:    "Your sign-in code is " + code + ".\r\n\r\nIt is valid for 10 minutes. If you did not ask to sign in, ignore this message.\r\n"})
 	return err

@@ -95,12 +95,14 @@ func (t *ptx) Search(ctx context.Context, req store.SearchRequest) (*store.Searc
 	return res, nil
 }
 
-// AfterBulkLoad refreshes the planner statistics of the resource and index
-// tables. Autovacuum does it eventually; the importer calls it after a
-// large import so that searches are planned on real row counts at once.
+// AfterBulkLoad vacuums and analyzes the resource and index tables after a
+// large import: the statistics let searches be planned on real row counts
+// at once (autovacuum would get there eventually), and vacuuming sets the
+// visibility map, without which PostgreSQL cannot answer from the covering
+// search indexes alone (every index entry would cost a heap visit).
 func (s *Store) AfterBulkLoad(ctx context.Context) error {
-	if _, err := s.pool.Exec(ctx, "ANALYZE resources, resource_versions, idx_string, idx_token, idx_reference, idx_date, idx_number, idx_quantity, idx_uri"); err != nil {
-		return fmt.Errorf("postgres: analyze: %w", err)
+	if _, err := s.pool.Exec(ctx, "VACUUM (ANALYZE) resources, resource_versions, idx_string, idx_token, idx_reference, idx_date, idx_number, idx_quantity, idx_uri"); err != nil {
+		return fmt.Errorf("postgres: vacuum analyze: %w", err)
 	}
 	return nil
 }
