@@ -75,7 +75,12 @@ func Search(ctx context.Context, d Dialect, r Runner, now func() time.Time, req 
 			return nil, fmt.Errorf("search %s: %w", q.Type, err)
 		}
 	}
-	rows, err := page(ctx, d, r, base, keys, cur, count)
+	var rows []KeyRow
+	if nestedDriver(conds, driver) && len(keys) == 0 && (cur == nil || !cur.Prev) {
+		rows, err = scanPage(ctx, d, r, q.Type, conds, base, cur, count)
+	} else {
+		rows, err = page(ctx, d, r, base, keys, cur, count)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("search %s: %w", q.Type, err)
 	}
@@ -205,6 +210,64 @@ func total(ctx context.Context, d Dialect, r Runner, base frag, set *frag, estim
 		return r.Int(ctx, d.Rebind("SELECT COUNT(*) FROM (SELECT DISTINCT * FROM ("+set.sql+") s) c"), set.args)
 	}
 	return r.Int(ctx, d.Rebind("SELECT COUNT(*) "+base.sql), base.args)
+}
+
+// ScanWindow is how many resources of the searched type a page driven by a
+// chain or _has examines in seq order before it falls back to computing
+// the nested set. A variable so that tests can cross the boundary with
+// little data.
+var ScanWindow = 2000
+
+func nestedDriver(conds []cond, driver int) bool {
+	return driver >= 0 && conds[driver].rank == rankNested
+}
+
+// scanPage reads a page (in seq order) of a query whose best driver is a
+// chain or _has. Such a set is often huge — every encounter of everyone
+// who shares a name — while a page needs only count+1 matches, which are
+// dense when the set is huge. So the page first walks the next ScanWindow
+// current resources of the type in seq order, testing every clause as a
+// filter, and stops as soon as the page is full; only when the window runs
+// out does it ask the set-driven query for the rest, after the window. Both
+// read in seq order, so the result is the same as page's.
+func scanPage(ctx context.Context, d Dialect, r Runner, typ string, conds []cond, base frag, cur *cursor, count int) ([]KeyRow, error) {
+	from := int64(0)
+	if cur != nil {
+		from = cur.Seq
+		if cur.Incl {
+			from--
+		}
+	}
+	// The window's upper bound: the seq of the ScanWindow-th version of the
+	// type after the cursor (none: the window reaches the end).
+	hi, err := r.Int(ctx, d.Rebind(fmt.Sprintf("SELECT COALESCE((SELECT w.seq FROM resource_versions w WHERE w.type = ? AND w.seq > ? ORDER BY w.seq LIMIT 1 OFFSET %d), -1)", ScanWindow-1)), []any{typ, from})
+	if err != nil {
+		return nil, err
+	}
+	scan := f("FROM resource_versions v WHERE v.type = ? AND v.seq > ? AND v.deleted = "+d.False()+
+		" AND v.seq = (SELECT c.seq FROM resources c WHERE c.type = v.type AND c.id = v.id)", typ, from)
+	if hi >= 0 {
+		scan.sql += " AND v.seq <= ?"
+		scan.args = append(scan.args, hi)
+	}
+	parts := []frag{scan}
+	for _, cd := range conds {
+		parts = append(parts, cd.filter)
+	}
+	q := join(" AND ", parts)
+	q.sql = "SELECT v.seq, v.id " + q.sql + " ORDER BY v.seq LIMIT ?"
+	q.args = append(q.args, int64(count+1))
+	rows, err := r.Keys(ctx, d.Rebind(q.sql), q.args, 0)
+	if err != nil || len(rows) > count || hi < 0 {
+		return rows, err
+	}
+	// The window ran out before the page filled: the rest comes from the
+	// set-driven query, after the window.
+	rest, err := page(ctx, d, r, base, nil, &cursor{Seq: hi}, count-len(rows))
+	if err != nil {
+		return nil, err
+	}
+	return append(rows, rest...), nil
 }
 
 // page reads up to count+1 rows after the cursor, in query order (or
