@@ -9,6 +9,7 @@ DATA_DIR  ?= data
 FHIR_DEFS := tools/fhir-defs/node_modules/hl7.fhir.r4.examples/package.json
 ORACLE    := tools/search-oracle/node_modules/fhirpath/package.json
 SMART_E2E := tools/smart-e2e/node_modules/fhirclient/package.json
+OYSTEHR   := tools/oystehr-compat/node_modules/@oystehr/sdk/package.json
 
 # PostgreSQL for the integration tests (trust auth on this machine and in CI).
 export HOUSECALL_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
@@ -40,7 +41,12 @@ $(SMART_E2E): tools/smart-e2e/package.json tools/smart-e2e/package-lock.json too
 	npm ci --prefix tools/smart-e2e --no-audit --no-fund
 	@touch $@
 
-deps: $(FHIR_DEFS) $(ORACLE) $(SMART_E2E)
+# @oystehr/sdk from npm for the Telemed API compatibility test in internal/e2e.
+$(OYSTEHR): tools/oystehr-compat/package.json tools/oystehr-compat/package-lock.json
+	npm ci --prefix tools/oystehr-compat --no-audit --no-fund
+	@touch $@
+
+deps: $(FHIR_DEFS) $(ORACLE) $(SMART_E2E) $(OYSTEHR)
 
 generate: deps
 	$(GO) generate ./internal/fhir/...

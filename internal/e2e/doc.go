@@ -1,6 +1,8 @@
 // Package e2e holds end-to-end tests that drive Housecall from the outside
 // with real third-party clients: a browser running a real SMART on FHIR
-// client library against the authorization server and the FHIR API.
+// client library against the authorization server and the FHIR API, and
+// @oystehr/sdk (Node) driving the FHIR and Telemed APIs the way apps
+// written for Oystehr do.
 //
 // Why a package of its own: these tests assemble the whole HTTP surface
 // (accounts, the OAuth server, the FHIR engine under the access policy)
