@@ -106,11 +106,9 @@ func TestOystehrSDKCompat(t *testing.T) {
 		}
 	}
 	res := rep.Result
-	// Known gaps, reported rather than failed.
-	if res.HistoryTotal == nil {
-		t.Logf("gap: history Bundles have no total although the SDK sends _total=accurate")
+	if res.HistoryTotal == nil || *res.HistoryTotal != 4 || strings.Join(res.HistoryOffsetVersions, ",") != "2,1" {
+		t.Errorf("history total %v and offset page %v, want 4 and 2,1", res.HistoryTotal, res.HistoryOffsetVersions)
 	}
-	t.Logf("history with count 2 and offset 2 returned versions %v (Housecall ignores _offset)", res.HistoryOffsetVersions)
 	if res.Join == nil || res.ReadBack == nil {
 		t.Fatalf("the report lacks the join or the read-back: %+v", res)
 	}

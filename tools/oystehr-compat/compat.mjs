@@ -262,17 +262,18 @@ async function main() {
     check(all.type === 'history', `type ${all.type}`);
     const versions = (all.entry ?? []).map((e) => e.resource?.meta?.versionId);
     check(JSON.stringify(versions) === '["4","3","2","1"]', `versions ${JSON.stringify(versions)}`);
-    // The SDK asks for _total=accurate; Housecall's history Bundles carry
-    // no total (optional in R4), so it is only reported.
+    // The SDK asks for _total=accurate: the history of one resource counts
+    // its versions.
     r.historyTotal = all.total ?? null;
+    check(all.total === 4, `total ${all.total}, want 4`);
     const page = await oystehr.fhir.history({ resourceType: 'Encounter', id: encounterId, count: 2 });
     const pageVersions = (page.entry ?? []).map((e) => e.resource?.meta?.versionId);
     check(JSON.stringify(pageVersions) === '["4","3"]', `first page ${JSON.stringify(pageVersions)}`);
     // With offset too, the SDK's URL template leaves _count padded with
-    // spaces ("_count=2%20%20…&_offset=2"). Housecall pages with cursors and
-    // ignores _offset: the answer is reported, not checked.
+    // spaces ("_count=2%20%20…&_offset=2"); _offset skips the newest versions.
     const offsetPage = await oystehr.fhir.history({ resourceType: 'Encounter', id: encounterId, count: 2, offset: 2 });
     r.historyOffsetVersions = (offsetPage.entry ?? []).map((e) => e.resource?.meta?.versionId);
+    check(JSON.stringify(r.historyOffsetVersions) === '["2","1"]', `offset page ${JSON.stringify(r.historyOffsetVersions)}`);
     const v2 = await oystehr.fhir.history({ resourceType: 'Encounter', id: encounterId, versionId: '2' });
     check(v2.meta?.versionId === '2' && v2.priority?.text === 'routine', 'vread of version 2');
     return { versions, pageVersions, total: all.total ?? null };

@@ -350,7 +350,7 @@ func checkNoLeak(t *testing.T, p profile, c matrixCase, rep *reply) {
 		entries, _ := rep.json["entry"].([]any)
 		for _, e := range entries {
 			sm, _ := e.(map[string]any)["search"].(map[string]any)
-			if mode, _ := sm["mode"].(string); mode == "match" {
+			if mode, _ := sm["mode"].(string); mode == "match" || rep.json["type"] == "history" {
 				matches++
 			}
 		}

@@ -264,6 +264,28 @@ func TestHistoryPagingAndSince(t *testing.T) {
 		}
 		s.do("GET", "/_history?_since=yesterday", nil).expect(t, 400).outcome(t, "")
 		s.do("GET", "/Observation/nope/_history", nil).expect(t, 404)
+
+		// Instance history: total, and _offset as @oystehr/sdk sends it
+		// (a _count padded with spaces).
+		s.do("PUT", "/Patient/h1", map[string]any{"resourceType": "Patient", "id": "h1"}).expect(t, 201)
+		for i := 0; i < 4; i++ {
+			s.do("PUT", "/Patient/h1", map[string]any{"resourceType": "Patient", "id": "h1", "gender": []string{"male", "female"}[i%2]}).expect(t, 200)
+		}
+		h := s.do("GET", "/Patient/h1/_history?_total=accurate&_count=2%20%20&_offset=2", nil).expect(t, 200)
+		var versions []string
+		for _, e := range entries(h.json) {
+			versions = append(versions, str(e["resource"], "meta", "versionId"))
+		}
+		if h.json["total"] != float64(5) || strings.Join(versions, ",") != "3,2" {
+			t.Fatalf("history with _offset: total %v, versions %v; want 5 and 3,2", h.json["total"], versions)
+		}
+		for _, l := range h.json["link"].([]any) {
+			if str(l, "relation") == "next" && strings.Contains(str(l, "url"), "_offset") {
+				t.Fatalf("next link repeats _offset: %s", str(l, "url"))
+			}
+		}
+		s.do("GET", "/Patient/_history?_offset=2", nil).expect(t, 400).outcome(t, "")
+		s.do("GET", "/Patient/h1/_history?_offset=-1", nil).expect(t, 400).outcome(t, "")
 	})
 }
 

@@ -38,17 +38,40 @@ func (e *Engine) history(ctx context.Context, req *Request) (*Response, error) {
 		}
 		hq.Before, hq.AsOf = before, asOf
 	}
+	// _offset (sent by @oystehr/sdk) skips the newest versions of one
+	// resource; across resources only the keyset links page correctly.
+	offset := 0
+	if o := strings.TrimSpace(q.Get("_offset")); o != "" {
+		if offset, err = strconv.Atoi(o); err != nil || offset < 0 {
+			return nil, invalid("", "_offset must be a non-negative integer, not %q", o)
+		}
+		if offset > 0 && req.Interaction != HistoryInstance {
+			return nil, invalid("", "_offset is supported on the history of one resource only; follow the next link")
+		}
+		if offset+count > e.maxPage {
+			return nil, invalid("", "_offset plus _count may not exceed %d", e.maxPage)
+		}
+	}
+	total := int64(-1)
 	if req.Interaction == HistoryInstance {
 		// History of an unknown resource is a 404, of a deleted one still its history.
-		if _, err := e.readCurrent(ctx, nil, opRead, req.Type, req.ID); err != nil && !isGone(err) {
+		cur, err := e.readCurrent(ctx, nil, opRead, req.Type, req.ID)
+		if err != nil && !isGone(err) {
 			return nil, err
+		}
+		// Versions are numbered 1…n, deletions included. A restricted
+		// caller gets no total: it would count versions they may not see.
+		if a, err := e.restriction(ctx); err == nil && a == nil && cur != nil && hq.Since.IsZero() {
+			total = cur.VersionID
 		}
 	}
 	var page *store.HistoryPage
 	if count > 0 {
+		hq.Count = count + offset
 		if page, err = e.historyPage(ctx, hq); err != nil {
 			return nil, err
 		}
+		page.Versions = page.Versions[min(offset, len(page.Versions)):]
 	} else {
 		page = &store.HistoryPage{}
 	}
@@ -71,6 +94,9 @@ func (e *Engine) history(ctx context.Context, req *Request) (*Response, error) {
 		links = append(links, map[string]any{"relation": "next", "url": withQuery(path, next)})
 	}
 	bundle := map[string]any{"resourceType": "Bundle", "id": NewUUID(), "type": "history", "link": links}
+	if total >= 0 {
+		bundle["total"] = total
+	}
 	if len(entries) > 0 {
 		bundle["entry"] = entries
 	}

@@ -213,7 +213,7 @@ func searchBundle(ctx context.Context, path string, q url.Values, query *search.
 func linkQuery(q url.Values, set map[string]string) string {
 	out := url.Values{}
 	for k, vs := range q {
-		if k == "_format" || k == "_pretty" || k == "_cursor" {
+		if k == "_format" || k == "_pretty" || k == "_cursor" || k == "_offset" {
 			continue
 		}
 		out[k] = vs
