@@ -98,6 +98,13 @@ func serve(ctx context.Context, args, environ []string, stderr io.Writer) error 
 		logger.Info("demo data loaded", "resources", n, "accounts", users)
 	}
 
+	ts, err := a.StartTURN()
+	if err != nil {
+		return err
+	}
+	if ts != nil {
+		defer ts.Close()
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)

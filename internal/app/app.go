@@ -48,6 +48,8 @@ type App struct {
 	// Issuer is the public base URL tokens are issued for.
 	Issuer string
 
+	turnSecret []byte
+
 	closers []func() error
 	wg      sync.WaitGroup
 }
@@ -121,8 +123,13 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, st store.
 
 	policy := &auth.Policy{Mode: cfg.AccessPolicy, PatientsOf: auth.PatientsOfStore(st, ix)}
 	a.Engine = rest.NewEngine(rest.Options{Store: st, Indexer: ix, Policy: policy, Audit: a.Audit})
+	a.turnSecret = []byte(cfg.TURNSecret)
+	if len(a.turnSecret) == 0 {
+		a.turnSecret = a.Accounts.MAC("turn-rest-secret-v1", nil)
+	}
 	if a.Telemed, err = telemed.New(ctx, telemed.Options{Engine: a.Engine, DB: st.Ops(), Accounts: a.Accounts, Keys: a.OAuth.Keys,
-		Issuer: a.Issuer, Outbox: a.Outbox, Webhooks: hooks, EMR: emr, Audit: a.Audit, Logger: logger}); err != nil {
+		Issuer: a.Issuer, Outbox: a.Outbox, Webhooks: hooks, EMR: emr, Audit: a.Audit, Logger: logger,
+		ICEServers: a.iceServers}); err != nil {
 		return nil, fmt.Errorf("telemed: %w", err)
 	}
 	var devOutbox http.Handler

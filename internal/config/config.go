@@ -78,6 +78,23 @@ type Config struct {
 	// user:password@ in the URL adds basic authentication.
 	EMRNotifyURL  string `json:"emr_notify_url"`
 	EMRVendorName string `json:"emr_vendor_name"`
+
+	// TURNPort is the UDP and TCP port of the embedded TURN server (0: off);
+	// TURNTLSPort serves TURN over TLS with the TLS certificate files.
+	TURNPort    int `json:"turn_port"`
+	TURNTLSPort int `json:"turn_tls_port"`
+	// TURNRelayPorts is the UDP port range relays use ("49160-49359").
+	TURNRelayPorts string `json:"turn_relay_ports"`
+	// PublicIP is the address clients reach media and relays on (behind a
+	// 1:1 NAT); empty: the host of public_url when it is an IP, else the
+	// listen address.
+	PublicIP string `json:"public_ip"`
+	// TURNSecret is the coturn use-auth-secret shared secret (set it to use
+	// an external coturn; empty: derived from secret_key). TURNURLs, when
+	// set, replaces the embedded server's entries in join answers
+	// (comma-separated turn:/turns: URLs of an external TURN cluster).
+	TURNSecret string `json:"turn_secret"`
+	TURNURLs   string `json:"turn_urls"`
 }
 
 // Duration is a time.Duration that reads and writes as a Go duration string ("30s").
@@ -113,6 +130,8 @@ func Defaults() Config {
 		AccessTokenTTL:  Duration(time.Hour),
 		MailFrom:        "housecall@localhost",
 		EMRVendorName:   "Housecall",
+		TURNPort:        3478,
+		TURNRelayPorts:  "49160-49359",
 	}
 }
 
@@ -151,6 +170,12 @@ func fields() []field {
 	add("webhook_secret", "secret signing webhook deliveries (HMAC-SHA256)", func(c *Config) *string { return &c.WebhookSecret })
 	add("emr_notify_url", "EHR endpoint receiving join/leave notifications (HTTP GET, Zoom style)", func(c *Config) *string { return &c.EMRNotifyURL })
 	add("emr_vendor_name", "VendorName sent with EHR notifications", func(c *Config) *string { return &c.EMRVendorName })
+	add("turn_relay_ports", "UDP port range of TURN relays, e.g. 49160-49359", func(c *Config) *string { return &c.TURNRelayPorts })
+	add("public_ip", "public IP address for media and TURN relays (1:1 NAT)", func(c *Config) *string { return &c.PublicIP })
+	add("turn_secret", "TURN REST shared secret (coturn use-auth-secret); default derived from secret_key", func(c *Config) *string { return &c.TURNSecret })
+	add("turn_urls", "external TURN URLs (comma-separated) to hand out instead of the embedded server", func(c *Config) *string { return &c.TURNURLs })
+	fs = append(fs, intField("turn_port", "UDP and TCP port of the embedded TURN server (0: off)", func(c *Config) *int { return &c.TURNPort }),
+		intField("turn_tls_port", "TURN over TLS port (needs tls_cert_file; 0: off)", func(c *Config) *int { return &c.TURNTLSPort }))
 	fs = append(fs, boolField("require_totp", "require a second factor for admin, practitioner and staff accounts", func(c *Config) *bool { return &c.RequireTOTP }),
 		boolField("acme", "obtain TLS certificates automatically for the public_url host", func(c *Config) *bool { return &c.ACME }),
 		durationField("access_token_ttl", "lifetime of OAuth access tokens (e.g. 1h)", func(c *Config) *Duration { return &c.AccessTokenTTL }))
@@ -182,6 +207,19 @@ func boolField(key, usage string, p func(*Config) *bool) field {
 			return nil
 		},
 		get: func(c *Config) string { return strconv.FormatBool(*p(c)) }}
+}
+
+func intField(key, usage string, p func(*Config) *int) field {
+	return field{key: key, usage: usage,
+		set: func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("not an integer: %q", v)
+			}
+			*p(c) = n
+			return nil
+		},
+		get: func(c *Config) string { return strconv.Itoa(*p(c)) }}
 }
 
 func durationField(key, usage string, p func(*Config) *Duration) field {
@@ -384,6 +422,25 @@ func (c *Config) Validate() error {
 			errs = append(errs, errors.New("acme needs an https public_url and no certificate files"))
 		}
 	}
+	for key, port := range map[string]int{"turn_port": c.TURNPort, "turn_tls_port": c.TURNTLSPort} {
+		if port < 0 || port > 65535 {
+			errs = append(errs, fmt.Errorf("%s %d: want 0 (off) to 65535", key, port))
+		}
+	}
+	if c.TURNTLSPort > 0 && c.TLSCertFile == "" {
+		errs = append(errs, errors.New("turn_tls_port needs tls_cert_file and tls_key_file"))
+	}
+	if _, _, err := c.RelayPorts(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.PublicIP != "" && net.ParseIP(c.PublicIP) == nil {
+		errs = append(errs, fmt.Errorf("public_ip %q is not an IP address", c.PublicIP))
+	}
+	for u := range strings.SplitSeq(c.TURNURLs, ",") {
+		if u = strings.TrimSpace(u); u != "" && !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
+			errs = append(errs, fmt.Errorf("turn_urls: %q is not a turn: or turns: URL", u))
+		}
+	}
 	for key, raw := range map[string]string{"webhook_url": c.WebhookURL, "emr_notify_url": c.EMRNotifyURL} {
 		if raw == "" {
 			continue
@@ -403,4 +460,18 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// RelayPorts parses TURNRelayPorts ("min-max"; empty: any port).
+func (c *Config) RelayPorts() (uint16, uint16, error) {
+	if c.TURNRelayPorts == "" {
+		return 0, 0, nil
+	}
+	lo, hi, ok := strings.Cut(c.TURNRelayPorts, "-")
+	a, err1 := strconv.ParseUint(strings.TrimSpace(lo), 10, 16)
+	b, err2 := strconv.ParseUint(strings.TrimSpace(hi), 10, 16)
+	if !ok || err1 != nil || err2 != nil || a == 0 || a > b {
+		return 0, 0, fmt.Errorf("turn_relay_ports %q: want MIN-MAX, e.g. 49160-49359", c.TURNRelayPorts)
+	}
+	return uint16(a), uint16(b), nil
 }

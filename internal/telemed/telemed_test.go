@@ -258,6 +258,11 @@ func TestMeetingLifecycle(t *testing.T) {
 			if m["MeetingId"] != meeting || att["ExternalUserId"] != "Practitioner/drX" || m["MediaPlacement"].(map[string]any)["SignalingUrl"] != "ws://hc.test/rtc" {
 				t.Fatalf("join answer: %v", jr)
 			}
+			// TURN entries with REST credentials for this participant.
+			ice, _ := json.Marshal(m["MediaPlacement"].(map[string]any)["IceServers"])
+			if !strings.Contains(string(ice), "turn:hc.test:3478?transport=udp") || !strings.Contains(string(ice), `"credential"`) {
+				t.Errorf("ICE servers: %s", ice)
+			}
 			g, err := w.a.Telemed.Authenticate(ctx, att["JoinToken"].(string))
 			if err != nil || g.Role != "host" || !g.CanModerate || g.MeetingID != meeting || g.ParticipantID != "Practitioner/drX" {
 				t.Fatalf("join token: %+v %v", g, err)
