@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -340,6 +341,19 @@ func TestMeetingLifecycle(t *testing.T) {
 				t.Errorf("after both joined: status %v", cur["status"])
 			}
 			w.a.Telemed.OnMediaEvent(telemed.MediaEvent{Type: "left", MeetingID: meeting, ParticipantID: "Patient/pA", Time: t0.Add(10 * time.Minute)})
+
+			// Chat is kept on the visit as Communication.
+			if err := w.a.Telemed.OnChat(ctx, meeting, "Practitioner/drX", "Dr X", "Please hold the thermometer under your tongue."); err != nil {
+				t.Fatalf("chat: %v", err)
+			}
+			if err := w.a.Telemed.OnChat(ctx, meeting, "Practitioner/drX", "Dr X", "   "); err == nil {
+				t.Errorf("an empty chat message was stored")
+			}
+			code, chats := w.call("pA", "GET", "/fhir/r4/Communication?encounter=Encounter/eA", nil)
+			if entries, _ := chats["entry"].([]any); code != 200 || len(entries) != 1 ||
+				!strings.Contains(fmt.Sprint(entries[0]), "thermometer") || !strings.Contains(fmt.Sprint(entries[0]), "Practitioner/drX") {
+				t.Errorf("the patient reading the visit's chat: %d %v", code, chats)
+			}
 
 			// End: only a practitioner of the visit.
 			if code, _ := w.call("pA", "POST", "/v1/telemed/v2/meeting/eA/end", nil); code != 403 {
