@@ -15,6 +15,7 @@ import (
 	"github.com/housecall/housecall/internal/auth"
 	"github.com/housecall/housecall/internal/auth/oauth"
 	"github.com/housecall/housecall/internal/fhir/rest"
+	"github.com/housecall/housecall/internal/sdkjs"
 	"github.com/housecall/housecall/internal/store"
 )
 
@@ -72,6 +73,7 @@ func New(o Options) http.Handler {
 		}
 		mux.Handle(pattern, withSource(h, o.Site))
 	}
+	mux.Handle("GET "+sdkjs.Path, sdkjs.Handler())
 	if o.DevOutbox != nil {
 		mux.Handle("GET /dev/outbox", o.DevOutbox)
 	}
