@@ -10,17 +10,19 @@ FHIR_DEFS := tools/fhir-defs/node_modules/hl7.fhir.r4.examples/package.json
 ORACLE    := tools/search-oracle/node_modules/fhirpath/package.json
 SMART_E2E := tools/smart-e2e/node_modules/fhirclient/package.json
 OYSTEHR   := tools/oystehr-compat/node_modules/@oystehr/sdk/package.json
+SDK_DEPS  := sdk/js/node_modules/.package-lock.json
+SDK_JS    := sdk/js/dist/housecall.mjs
 
 # PostgreSQL for the integration tests (trust auth on this machine and in CI).
 export HOUSECALL_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 # Tests that need fixtures (FHIR examples, ../shared data, PostgreSQL) fail instead of skipping.
 export HOUSECALL_REQUIRE_FIXTURES := 1
 
-.PHONY: all build run test test-short vet fmt generate deps bench-fhir clean
+.PHONY: all build run test test-short vet fmt generate deps bench-fhir clean sdk
 
 all: build
 
-build:
+build: sdk
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/housecall
 
 run: build
@@ -46,6 +48,22 @@ $(OYSTEHR): tools/oystehr-compat/package.json tools/oystehr-compat/package-lock.
 	npm ci --prefix tools/oystehr-compat --no-audit --no-fund
 	@touch $@
 
+# The JavaScript SDK (sdk/js): esbuild bundles it into one ES module, served at
+# /sdk/housecall.mjs, with its type declarations (tsc). dist/ is not committed.
+$(SDK_DEPS): sdk/js/package.json sdk/js/package-lock.json
+	npm ci --prefix sdk/js --no-audit --no-fund
+	@touch $@
+
+$(SDK_JS): $(SDK_DEPS) $(wildcard sdk/js/src/*.ts) sdk/js/build.mjs sdk/js/tsconfig.json
+	npm run build --prefix sdk/js
+
+# The server embeds the module (internal/sdkjs) when it is built.
+EMBED_SDK := internal/sdkjs/dist/housecall.mjs
+$(EMBED_SDK): $(SDK_JS)
+	cp $(SDK_JS) $@
+
+sdk: $(EMBED_SDK)
+
 deps: $(FHIR_DEFS) $(ORACLE) $(SMART_E2E) $(OYSTEHR)
 
 generate: deps
@@ -58,10 +76,11 @@ vet:
 # Everything: unit, integration (real PostgreSQL), conformance and end-to-end tests, with the race detector.
 # The search oracle runs a subset of its queries under -race (pure-Go SQLite is
 # slow there) and all of them in a second, race-free run.
-test: deps vet
+test: deps vet sdk
 	$(GO) test -race -count=1 -timeout 20m ./...
 	$(GO) test -count=1 -run TestSearchOracle ./internal/fhir/rest/
 	npm test --prefix tools/search-oracle
+	npm test --prefix sdk/js
 
 # Quick loop while developing: no race detector, cached results.
 test-short:
@@ -69,6 +88,12 @@ test-short:
 
 bench-fhir: deps
 	$(GO) run ./tools/benchfhir
+
+# SFU benchmark: N two-party rooms of synthetic pion clients (VP8 720p24 ~1.5 Mbit/s + Opus),
+# server and clients in separate processes pinned to different cores. Prints a table.
+.PHONY: bench-media
+bench-media:
+	$(GO) run ./tools/benchmedia
 
 clean:
 	rm -rf bin
