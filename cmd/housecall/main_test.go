@@ -70,7 +70,7 @@ func TestServeDev(t *testing.T) {
 	done := make(chan int, 1)
 	dir := t.TempDir()
 	go func() {
-		done <- run(ctx, []string{"serve", "--dev", "--addr", "0.0.0.0:0", "--data-dir", dir, "--turn-port", "0"}, nil, io.Discard, logs)
+		done <- run(ctx, []string{"serve", "--dev", "--addr", "0.0.0.0:0", "--data-dir", dir, "--turn-port", "0", "--media-udp-port", "0", "--media-tcp-port", "0"}, nil, io.Discard, logs)
 	}()
 	addrRE := regexp.MustCompile(`housecall listening"? addr=(\S+)`)
 	var addr string

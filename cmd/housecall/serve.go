@@ -105,6 +105,11 @@ func serve(ctx context.Context, args, environ []string, stderr io.Writer) error 
 	if ts != nil {
 		defer ts.Close()
 	}
+	ms, err := a.StartMedia(app.MediaOptions{})
+	if err != nil {
+		return err
+	}
+	defer ms.Close()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)

@@ -49,6 +49,7 @@ type App struct {
 	Issuer string
 
 	turnSecret []byte
+	rtc        rtcHandler
 
 	closers []func() error
 	wg      sync.WaitGroup
@@ -139,7 +140,7 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, st store.
 	a.Handler = httpapi.New(httpapi.Options{
 		Store: st, Engine: a.Engine, OAuth: a.OAuth, Logger: logger, PublicURL: cfg.PublicURL, Site: a.Issuer,
 		MaxBodyBytes: cfg.MaxBodyBytes, CORSOrigins: splitList(cfg.CORSOrigins), DevOutbox: devOutbox,
-		HSTS: strings.HasPrefix(a.Issuer, "https://"), APIRoutes: a.Telemed.Routes(),
+		HSTS: strings.HasPrefix(a.Issuer, "https://"), APIRoutes: a.Telemed.Routes(), RTC: &a.rtc,
 	})
 	return a, nil
 }

@@ -95,6 +95,10 @@ type Config struct {
 	// (comma-separated turn:/turns: URLs of an external TURN cluster).
 	TURNSecret string `json:"turn_secret"`
 	TURNURLs   string `json:"turn_urls"`
+	// MediaUDPPort carries all WebRTC media (ICE over UDP, one port for
+	// every call); MediaTCPPort is ICE over TCP (0: off).
+	MediaUDPPort int `json:"media_udp_port"`
+	MediaTCPPort int `json:"media_tcp_port"`
 }
 
 // Duration is a time.Duration that reads and writes as a Go duration string ("30s").
@@ -132,6 +136,8 @@ func Defaults() Config {
 		EMRVendorName:   "Housecall",
 		TURNPort:        3478,
 		TURNRelayPorts:  "49160-49359",
+		MediaUDPPort:    7882,
+		MediaTCPPort:    7881,
 	}
 }
 
@@ -175,7 +181,9 @@ func fields() []field {
 	add("turn_secret", "TURN REST shared secret (coturn use-auth-secret); default derived from secret_key", func(c *Config) *string { return &c.TURNSecret })
 	add("turn_urls", "external TURN URLs (comma-separated) to hand out instead of the embedded server", func(c *Config) *string { return &c.TURNURLs })
 	fs = append(fs, intField("turn_port", "UDP and TCP port of the embedded TURN server (0: off)", func(c *Config) *int { return &c.TURNPort }),
-		intField("turn_tls_port", "TURN over TLS port (needs tls_cert_file; 0: off)", func(c *Config) *int { return &c.TURNTLSPort }))
+		intField("turn_tls_port", "TURN over TLS port (needs tls_cert_file; 0: off)", func(c *Config) *int { return &c.TURNTLSPort }),
+		intField("media_udp_port", "UDP port of all WebRTC media (0: any free port)", func(c *Config) *int { return &c.MediaUDPPort }),
+		intField("media_tcp_port", "ICE-TCP port of WebRTC media (0: off)", func(c *Config) *int { return &c.MediaTCPPort }))
 	fs = append(fs, boolField("require_totp", "require a second factor for admin, practitioner and staff accounts", func(c *Config) *bool { return &c.RequireTOTP }),
 		boolField("acme", "obtain TLS certificates automatically for the public_url host", func(c *Config) *bool { return &c.ACME }),
 		durationField("access_token_ttl", "lifetime of OAuth access tokens (e.g. 1h)", func(c *Config) *Duration { return &c.AccessTokenTTL }))
@@ -422,7 +430,7 @@ func (c *Config) Validate() error {
 			errs = append(errs, errors.New("acme needs an https public_url and no certificate files"))
 		}
 	}
-	for key, port := range map[string]int{"turn_port": c.TURNPort, "turn_tls_port": c.TURNTLSPort} {
+	for key, port := range map[string]int{"turn_port": c.TURNPort, "turn_tls_port": c.TURNTLSPort, "media_udp_port": c.MediaUDPPort, "media_tcp_port": c.MediaTCPPort} {
 		if port < 0 || port > 65535 {
 			errs = append(errs, fmt.Errorf("%s %d: want 0 (off) to 65535", key, port))
 		}

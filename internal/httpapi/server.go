@@ -45,6 +45,9 @@ type Options struct {
 	// APIRoutes are further API handlers (method patterns), mounted behind
 	// the bearer-token check like the FHIR API (the Telemed API).
 	APIRoutes map[string]http.Handler
+	// RTC is the media server's signalling WebSocket, mounted at /rtc (it
+	// authenticates with the join token in its first message).
+	RTC http.Handler
 }
 
 // New returns the root handler.
@@ -74,6 +77,9 @@ func New(o Options) http.Handler {
 		mux.Handle(pattern, withSource(h, o.Site))
 	}
 	mux.Handle("GET "+sdkjs.Path, sdkjs.Handler())
+	if o.RTC != nil {
+		mux.Handle("GET /rtc", withSource(o.RTC, o.Site))
+	}
 	if o.DevOutbox != nil {
 		mux.Handle("GET /dev/outbox", o.DevOutbox)
 	}

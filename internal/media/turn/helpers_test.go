@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"github.com/housecall/housecall/internal/media/pionlog"
 	"log/slog"
 	"math/big"
 	"net"
@@ -123,7 +124,7 @@ func dialClient(t *testing.T, s *testServer, transport, username, password strin
 		Conn:           conn,
 		Username:       username,
 		Password:       password,
-		LoggerFactory:  slogFactory{log: slog.New(slog.DiscardHandler)},
+		LoggerFactory:  pionlog.Factory{Log: slog.New(slog.DiscardHandler)},
 	})
 	if err != nil {
 		t.Fatal(err)

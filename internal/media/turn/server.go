@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/housecall/housecall/internal/media/pionlog"
 	"log/slog"
 	"net"
 	"sync"
@@ -71,7 +72,7 @@ func New(opts Options) (*Server, error) {
 		Realm:         o.Realm,
 		AuthHandler:   s.authenticate,
 		QuotaHandler:  s.quota,
-		LoggerFactory: slogFactory{log: o.Logger},
+		LoggerFactory: pionlog.Factory{Log: o.Logger},
 		EventHandler: pionturn.EventHandler{
 			OnAuth:              s.onAuth,
 			OnAllocationCreated: s.onAllocationCreated,

@@ -1,0 +1,281 @@
+package media
+
+import (
+	"net"
+	"net/netip"
+	"sync"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// batchConn is a shared ICE UDP socket with batched system calls.
+//
+// Reads: one recvmmsg(2) returns up to batchSize datagrams, which pion's
+// UDP mux then takes one by one. Under load this replaces most per-packet
+// recvfrom calls (and the EAGAIN/netpoll round trip after each). Only the
+// mux's single reader goroutine reads, so the read batch needs no lock.
+//
+// Writes: datagrams are copied into a queue and a flusher goroutine sends
+// whatever has accumulated with one sendmmsg(2). The flusher is woken when
+// the queue becomes non-empty and runs as soon as the writing goroutine
+// blocks, so a burst (a keyframe, a fan-out to several subscribers, the
+// packets of one read batch) leaves in one call while an isolated packet
+// waits only for a goroutine switch. UDP semantics are kept: a write never
+// blocks the forwarder and a full queue drops, like a full socket buffer.
+type batchConn struct {
+	*net.UDPConn
+	raw   syscall.RawConn
+	msgs  []mmsghdr
+	iovs  []unix.Iovec
+	names []unix.RawSockaddrAny
+	bufs  [][]byte
+	n, i  int
+
+	wmu    sync.Mutex
+	wq     []queued
+	spare  []queued
+	free   [][]byte
+	wake   chan struct{}
+	closed chan struct{}
+	once   sync.Once
+	out    sendBatch // flusher only
+}
+
+type queued struct {
+	buf  []byte
+	addr netip.AddrPort
+}
+
+type sendBatch struct {
+	msgs  []mmsghdr
+	iovs  []unix.Iovec
+	names []unix.RawSockaddrInet6
+}
+
+const maxQueued = 4096
+
+type mmsghdr struct {
+	hdr unix.Msghdr
+	len uint32
+}
+
+const batchSize = 32
+
+func newBatchConn(c *net.UDPConn) (net.PacketConn, error) {
+	raw, err := c.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	b := &batchConn{
+		UDPConn: c, raw: raw,
+		msgs:   make([]mmsghdr, batchSize),
+		iovs:   make([]unix.Iovec, batchSize),
+		names:  make([]unix.RawSockaddrAny, batchSize),
+		bufs:   make([][]byte, batchSize),
+		wake:   make(chan struct{}, 1),
+		closed: make(chan struct{}),
+		out: sendBatch{
+			msgs:  make([]mmsghdr, sendBatchSize),
+			iovs:  make([]unix.Iovec, sendBatchSize),
+			names: make([]unix.RawSockaddrInet6, sendBatchSize),
+		},
+	}
+	for i := range b.out.msgs {
+		b.out.msgs[i].hdr.Iov = &b.out.iovs[i]
+		b.out.msgs[i].hdr.SetIovlen(1)
+		b.out.msgs[i].hdr.Name = (*byte)(unsafe.Pointer(&b.out.names[i]))
+	}
+	for i := range b.msgs {
+		b.bufs[i] = make([]byte, 1500)
+		b.iovs[i].Base = &b.bufs[i][0]
+		b.iovs[i].SetLen(len(b.bufs[i]))
+		b.msgs[i].hdr.Iov = &b.iovs[i]
+		b.msgs[i].hdr.SetIovlen(1)
+		b.msgs[i].hdr.Name = (*byte)(unsafe.Pointer(&b.names[i]))
+	}
+	go b.flushLoop()
+	return b, nil
+}
+
+const sendBatchSize = 64
+
+// ReadFromAddrPort implements ice.AddrPortReaderWriter.
+func (b *batchConn) ReadFromAddrPort(p []byte) (int, netip.AddrPort, error) {
+	for b.i >= b.n {
+		if err := b.fill(); err != nil {
+			return 0, netip.AddrPort{}, err
+		}
+	}
+	m := &b.msgs[b.i]
+	n := copy(p, b.bufs[b.i][:m.len])
+	addr := sockaddrToAddrPort(&b.names[b.i])
+	b.i++
+	return n, addr, nil
+}
+
+func (b *batchConn) fill() error {
+	for i := range b.msgs {
+		b.msgs[i].hdr.Namelen = uint32(unsafe.Sizeof(b.names[i]))
+		b.msgs[i].len = 0
+	}
+	var (
+		n     uintptr
+		errno syscall.Errno
+	)
+	err := b.raw.Read(func(fd uintptr) bool {
+		n, _, errno = unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&b.msgs[0])), uintptr(len(b.msgs)), 0, 0, 0)
+		return errno != unix.EAGAIN
+	})
+	if err != nil {
+		return err
+	}
+	if errno != 0 {
+		return errno
+	}
+	b.n, b.i = int(n), 0
+	return nil
+}
+
+// WriteToAddrPort implements ice.AddrPortReaderWriter: it queues.
+func (b *batchConn) WriteToAddrPort(p []byte, addr netip.AddrPort) (int, error) {
+	b.wmu.Lock()
+	if len(b.wq) >= maxQueued {
+		b.wmu.Unlock()
+		return len(p), nil
+	}
+	var buf []byte
+	if n := len(b.free); n > 0 {
+		buf, b.free = b.free[n-1], b.free[:n-1]
+	} else {
+		buf = make([]byte, 0, 1500)
+	}
+	b.wq = append(b.wq, queued{buf: append(buf[:0], p...), addr: addr})
+	first := len(b.wq) == 1
+	b.wmu.Unlock()
+	if first {
+		select {
+		case b.wake <- struct{}{}:
+		default:
+		}
+	}
+	return len(p), nil
+}
+
+// WriteTo serves net.PacketConn users.
+func (b *batchConn) WriteTo(p []byte, a net.Addr) (int, error) {
+	ua, ok := a.(*net.UDPAddr)
+	if !ok {
+		return 0, net.InvalidAddrError("not a UDP address")
+	}
+	return b.WriteToAddrPort(p, ua.AddrPort())
+}
+
+func (b *batchConn) flushLoop() {
+	for {
+		select {
+		case <-b.wake:
+		case <-b.closed:
+			return
+		}
+		for {
+			b.wmu.Lock()
+			q := b.wq
+			b.wq, b.spare = b.spare[:0], nil // two arrays alternate; never share one
+			b.wmu.Unlock()
+			if len(q) == 0 {
+				break
+			}
+			for off := 0; off < len(q); off += sendBatchSize {
+				b.send(q[off:min(off+sendBatchSize, len(q))])
+			}
+			b.wmu.Lock()
+			for i := range q {
+				b.free = append(b.free, q[i].buf)
+				q[i] = queued{}
+			}
+			b.spare = q[:0]
+			b.wmu.Unlock()
+		}
+	}
+}
+
+// send writes up to sendBatchSize datagrams; errors are dropped, as UDP
+// errors would be.
+func (b *batchConn) send(q []queued) {
+	o := &b.out
+	for i := range q {
+		o.iovs[i].Base = unsafe.SliceData(q[i].buf)
+		o.iovs[i].SetLen(len(q[i].buf))
+		o.msgs[i].hdr.Namelen = addrPortToSockaddr(q[i].addr, &o.names[i])
+		o.msgs[i].len = 0
+	}
+	for sent := 0; sent < len(q); {
+		var (
+			n     uintptr
+			errno syscall.Errno
+		)
+		err := b.raw.Write(func(fd uintptr) bool {
+			n, _, errno = unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&o.msgs[sent])), uintptr(len(q)-sent), 0, 0, 0)
+			return errno != unix.EAGAIN
+		})
+		if err != nil {
+			return
+		}
+		if errno != 0 {
+			sent++ // skip the datagram the kernel refused
+			continue
+		}
+		sent += int(n)
+	}
+}
+
+// Close stops the flusher and closes the socket.
+func (b *batchConn) Close() error {
+	b.once.Do(func() { close(b.closed) })
+	return b.UDPConn.Close()
+}
+
+// addrPortToSockaddr fills sa (a sockaddr_in or sockaddr_in6) and returns its length.
+func addrPortToSockaddr(a netip.AddrPort, sa *unix.RawSockaddrInet6) uint32 {
+	ip := a.Addr()
+	port := a.Port()
+	if ip.Is4() || ip.Is4In6() {
+		s4 := (*unix.RawSockaddrInet4)(unsafe.Pointer(sa))
+		s4.Family = unix.AF_INET
+		p := (*[2]byte)(unsafe.Pointer(&s4.Port))
+		p[0], p[1] = byte(port>>8), byte(port)
+		s4.Addr = ip.Unmap().As4()
+		return uint32(unsafe.Sizeof(*s4))
+	}
+	sa.Family = unix.AF_INET6
+	p := (*[2]byte)(unsafe.Pointer(&sa.Port))
+	p[0], p[1] = byte(port>>8), byte(port)
+	sa.Addr = ip.As16()
+	sa.Scope_id = 0
+	return uint32(unsafe.Sizeof(*sa))
+}
+
+// ReadFrom serves net.PacketConn users other than the mux (none today).
+func (b *batchConn) ReadFrom(p []byte) (int, net.Addr, error) {
+	n, a, err := b.ReadFromAddrPort(p)
+	if err != nil {
+		return 0, nil, err
+	}
+	return n, net.UDPAddrFromAddrPort(a), nil
+}
+
+func sockaddrToAddrPort(sa *unix.RawSockaddrAny) netip.AddrPort {
+	switch sa.Addr.Family {
+	case unix.AF_INET:
+		s := (*unix.RawSockaddrInet4)(unsafe.Pointer(sa))
+		port := (*[2]byte)(unsafe.Pointer(&s.Port))
+		return netip.AddrPortFrom(netip.AddrFrom4(s.Addr), uint16(port[0])<<8|uint16(port[1]))
+	case unix.AF_INET6:
+		s := (*unix.RawSockaddrInet6)(unsafe.Pointer(sa))
+		port := (*[2]byte)(unsafe.Pointer(&s.Port))
+		return netip.AddrPortFrom(netip.AddrFrom16(s.Addr).Unmap(), uint16(port[0])<<8|uint16(port[1]))
+	}
+	return netip.AddrPort{}
+}

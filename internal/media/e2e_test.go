@@ -1,0 +1,51 @@
+package media
+
+import (
+	"testing"
+	"time"
+
+	"github.com/housecall/housecall/internal/media/mediatest"
+	"github.com/housecall/housecall/internal/signal"
+)
+
+// waitMedia waits until rx receives src's camera and microphone.
+func (h *harness) waitMedia(rx *mediatest.Client, src string, keyframes, frames int, audio uint64) {
+	h.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		v, okv := from(rx, src, "camera")
+		au, oka := from(rx, src, "microphone")
+		if okv && oka && v.Keyframes >= keyframes && v.Frames >= frames && au.Packets >= audio {
+			return
+		}
+		if time.Now().After(deadline) {
+			h.t.Logf("%s receives %+v", rx.ID(), rx.Remote())
+			dumpServer(h.t, h.srv)
+			h.t.Fatalf("%s: timed out waiting for media from %s", rx.ID(), src)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestTwoParticipantsExchangeAudioAndVideo(t *testing.T) {
+	h := newHarness(t, nil)
+	a := h.dial("visit-1", "Practitioner/1", RoleHost, nil)
+	b := h.dial("visit-1", "Patient/2", RoleParticipant, nil)
+	if got := b.Joined().Profile.Mode; got != signal.ModeTwoParty {
+		t.Fatalf("profile = %q, want two-party", got)
+	}
+	for _, c := range []struct{ rx, tx *mediatest.Client }{{a, b}, {b, a}} {
+		h.waitMedia(c.rx, c.tx.ID(), 2, 24, 50)
+		v, _ := from(c.rx, c.tx.ID(), "camera")
+		if v.Width != 1280 || v.Height != 720 {
+			t.Errorf("%s sees %s's keyframes at %dx%d, want 1280x720", c.rx.ID(), c.tx.ID(), v.Width, v.Height)
+		}
+	}
+	if ps := h.srv.Participants("visit-1"); len(ps) != 2 {
+		t.Fatalf("Participants = %d, want 2", len(ps))
+	}
+	st := h.srv.Stats()
+	if st.PacketsOut == 0 || st.PacketsIn == 0 || st.Rooms != 1 || st.Participants != 2 {
+		t.Fatalf("Stats = %+v", st)
+	}
+}
