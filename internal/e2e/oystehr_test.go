@@ -1,15 +1,12 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
+	"github.com/housecall/housecall/internal/e2e/e2etest"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -31,6 +28,8 @@ const compatTimeout = 60 * time.Second
 const compatSteps = 17
 
 // compatReport is the JSON line tools/oystehr-compat/compat.mjs prints.
+func (r compatReport) Succeeded() bool { return r.OK }
+
 type compatReport struct {
 	OK         bool   `json:"ok"`
 	Error      string `json:"error"`
@@ -71,15 +70,15 @@ type compatReport struct {
 // the visit. A recording proxy between the SDK and the server checks the
 // request shapes the SDK really sent and that none failed with 5xx.
 func TestOystehrSDKCompat(t *testing.T) {
-	tool := repoTool(t, "oystehr-compat")
-	requireFixture(t, filepath.Join(tool, "node_modules", "@oystehr", "sdk", "package.json"),
+	tool := e2etest.RepoTool(t, "oystehr-compat")
+	e2etest.RequireFixture(t, filepath.Join(tool, "node_modules", "@oystehr", "sdk", "package.json"),
 		"run: make deps (npm ci --prefix tools/oystehr-compat)")
-	node := nodePath(t)
+	node := e2etest.NodePath(t)
 	ctx := t.Context()
 
 	srv := startServer(t, "")
 	patientID := srv.seedPatient(t, "Okafor", "Ada")
-	practitionerID := srv.seedResource(t, map[string]any{"resourceType": "Practitioner",
+	practitionerID := srv.Seed(t, map[string]any{"resourceType": "Practitioner",
 		"name": []any{map[string]any{"family": "Compat", "given": []string{"Dana"}, "prefix": []string{"Dr"}}}})
 	user, err := srv.App.Accounts.CreateUser(ctx, account.NewUser{Email: "dana.compat@example.org",
 		Role: auth.RolePractitioner, FHIRResource: "Practitioner/" + practitionerID, Password: randomPassword(t)})
@@ -92,7 +91,7 @@ func TestOystehrSDKCompat(t *testing.T) {
 	}
 
 	proxy := newRecordingProxy(t, srv.URL)
-	rep := runCompat(t, node, tool, map[string]string{
+	rep := e2etest.RunNode[compatReport](t, node, tool, "compat.mjs", compatTimeout, map[string]string{
 		"HOUSECALL_URL": proxy.URL, "TOKEN": tok, "PATIENT": patientID, "PRACTITIONER": practitionerID,
 	})
 	t.Logf("SDK run: @oystehr/sdk %s, %d steps, %d ms", rep.SDKVersion, len(rep.Steps), rep.MS)
@@ -141,54 +140,6 @@ func TestOystehrSDKCompat(t *testing.T) {
 		}
 	}
 	proxy.check(t, encID)
-}
-
-// runCompat runs tools/oystehr-compat/compat.mjs and decodes its report.
-func runCompat(t *testing.T, node, tool string, env map[string]string) compatReport {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), compatTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, filepath.Join(tool, "compat.mjs"))
-	cmd.Dir = tool
-	cmd.Env = os.Environ()
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-	var rep compatReport
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &rep); err != nil {
-		t.Fatalf("compat.mjs: %v; no report (%v)\nstdout: %s\nstderr: %s", runErr, err, stdout.String(), stderr.String())
-	}
-	if runErr != nil && rep.OK {
-		t.Fatalf("compat.mjs reported success but exited with %v", runErr)
-	}
-	if runErr == nil && !rep.OK {
-		t.Fatalf("compat.mjs reported a failure but exited 0")
-	}
-	return rep
-}
-
-// seedResource stores any resource through the engine as the system.
-func (s *server) seedResource(t *testing.T, resource map[string]any) string {
-	t.Helper()
-	body, err := json.Marshal(resource)
-	if err != nil {
-		t.Fatal(err)
-	}
-	typ, _ := resource["resourceType"].(string)
-	resp, err := s.App.Engine.Do(app.System(t.Context(), "e2e seed"), &rest.Request{Interaction: rest.Create,
-		Method: http.MethodPost, Type: typ, ContentType: "application/fhir+json", Body: body})
-	if err != nil {
-		t.Fatalf("seeding %s: %v", typ, err)
-	}
-	var created struct{ ID string }
-	if err := json.Unmarshal(resp.Body, &created); err != nil || created.ID == "" {
-		t.Fatalf("seeding %s: no id in the answer (%v)", typ, err)
-	}
-	return created.ID
 }
 
 // storedEncounter is the part of a stored Encounter the checks read.

@@ -1,13 +1,10 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
+	"github.com/housecall/housecall/internal/e2e/e2etest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -28,6 +25,8 @@ const smartScopes = "launch/patient patient/*.rs openid fhirUser"
 const runTimeout = 90 * time.Second
 
 // runReport is the JSON line tools/smart-e2e/run.mjs prints.
+func (r runReport) Succeeded() bool { return r.OK }
+
 type runReport struct {
 	OK    bool   `json:"ok"`
 	Error string `json:"error"`
@@ -59,11 +58,11 @@ type runReport struct {
 // consent, exchanges the code cross-origin with PKCE, and reads its
 // patient. The token must see that patient and no other.
 func TestSMARTStandaloneLaunch(t *testing.T) {
-	tool := repoTool(t, "smart-e2e")
-	requireFixture(t, chromiumPath, "install Debian's chromium (apt-get install -y chromium; .ci/run does)")
-	requireFixture(t, filepath.Join(tool, "node_modules", "playwright-core", "package.json"), "run: make deps (npm ci --prefix tools/smart-e2e)")
-	requireFixture(t, filepath.Join(tool, "node_modules", "fhirclient", "build", "fhir-client.js"), "run: make deps (npm ci --prefix tools/smart-e2e)")
-	node := nodePath(t)
+	tool := e2etest.RepoTool(t, "smart-e2e")
+	e2etest.RequireFixture(t, chromiumPath, "install Debian's chromium (apt-get install -y chromium; .ci/run does)")
+	e2etest.RequireFixture(t, filepath.Join(tool, "node_modules", "playwright-core", "package.json"), "run: make deps (npm ci --prefix tools/smart-e2e)")
+	e2etest.RequireFixture(t, filepath.Join(tool, "node_modules", "fhirclient", "build", "fhir-client.js"), "run: make deps (npm ci --prefix tools/smart-e2e)")
+	node := e2etest.NodePath(t)
 	ctx := t.Context()
 
 	appSrv := newAppServer(t, tool)
@@ -85,8 +84,8 @@ func TestSMARTStandaloneLaunch(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	shots := artifactDir(t)
-	rep := runBrowser(t, node, tool, map[string]string{
+	shots := e2etest.ArtifactDir(t)
+	rep := e2etest.RunNode[runReport](t, node, tool, "run.mjs", runTimeout, map[string]string{
 		"APP": appSrv.Origin, "FHIR": srv.FHIRBase, "CLIENT": client.ID,
 		"USER_EMAIL": email, "USER_PASSWORD": password, "SCREENSHOTS": shots,
 	})
@@ -124,31 +123,6 @@ func TestSMARTStandaloneLaunch(t *testing.T) {
 	}
 
 	checkAuditTrail(t, srv.auditTrail(t), user.ID, client.ID, ownID, otherID)
-}
-
-// runBrowser runs tools/smart-e2e/run.mjs and decodes its report.
-func runBrowser(t *testing.T, node, tool string, env map[string]string) runReport {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), runTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, filepath.Join(tool, "run.mjs"))
-	cmd.Dir = tool
-	cmd.Env = os.Environ()
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-	var rep runReport
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &rep); err != nil {
-		t.Fatalf("run.mjs: %v; no report (%v)\nstdout: %s\nstderr: %s", runErr, err, stdout.String(), stderr.String())
-	}
-	if runErr != nil && rep.OK {
-		t.Fatalf("run.mjs reported success but exited with %v", runErr)
-	}
-	return rep
 }
 
 func randomPassword(t *testing.T) string {

@@ -1,16 +1,14 @@
 package video
 
 import (
-	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/housecall/housecall/internal/e2e/e2etest"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -60,6 +58,8 @@ type joinedInfo struct {
 }
 
 // runReport is the JSON line tools/video-e2e/run.mjs prints.
+func (r runReport) Succeeded() bool { return r.OK }
+
 type runReport struct {
 	OK      bool   `json:"ok"`
 	Error   string `json:"error"`
@@ -114,13 +114,10 @@ func TestVideoVisitInChromium(t *testing.T) {
 	sdk := filepath.Join(root, "sdk", "js", "dist", "housecall.mjs")
 	playwright := filepath.Join(root, "tools", "smart-e2e", "node_modules", "playwright-core")
 	tool := filepath.Join(root, "tools", "video-e2e")
-	requireFixture(t, chromiumPath, "install Debian's chromium (apt-get install -y chromium)")
-	requireFixture(t, filepath.Join(playwright, "package.json"), "run: make deps (npm ci --prefix tools/smart-e2e)")
-	requireFixture(t, sdk, "run: make sdk (builds sdk/js/dist)")
-	node, err := exec.LookPath("node")
-	if err != nil {
-		requireFixture(t, "node on PATH", "install Node.js")
-	}
+	e2etest.RequireFixture(t, chromiumPath, "install Debian's chromium (apt-get install -y chromium)")
+	e2etest.RequireFixture(t, filepath.Join(playwright, "package.json"), "run: make deps (npm ci --prefix tools/smart-e2e)")
+	e2etest.RequireFixture(t, sdk, "run: make sdk (builds sdk/js/dist)")
+	node := e2etest.NodePath(t)
 
 	// The TURN relay the join answers name; the patient reaches it only
 	// through a UDP relay the test can cut (netem_test.go).
@@ -140,8 +137,8 @@ func TestVideoVisitInChromium(t *testing.T) {
 	udp := newUDPRelay(t, ts.UDPAddr(), patientLink)
 	ws := newWSRelay(t, srv.URL, patientLink)
 
-	patientID := srv.seed(t, map[string]any{"resourceType": "Patient", "name": []any{map[string]any{"family": "Okafor", "given": []string{"Ada"}}}})
-	drID := srv.seed(t, map[string]any{"resourceType": "Practitioner", "name": []any{map[string]any{"family": "Visit", "given": []string{"Dana"}}}})
+	patientID := srv.Seed(t, map[string]any{"resourceType": "Patient", "name": []any{map[string]any{"family": "Okafor", "given": []string{"Ada"}}}})
+	drID := srv.Seed(t, map[string]any{"resourceType": "Practitioner", "name": []any{map[string]any{"family": "Visit", "given": []string{"Dana"}}}})
 	drTok := srv.user(t, "dana.visit@example.org", auth.RolePractitioner, "Practitioner/"+drID, "user/*.cruds")
 	ptTok := srv.user(t, "ada.okafor@example.org", auth.RolePatient, "Patient/"+patientID, "patient/*.cruds")
 
@@ -176,8 +173,8 @@ func TestVideoVisitInChromium(t *testing.T) {
 	if err := os.WriteFile(joins, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	shots := artifactDir(t)
-	rep := runBrowser(t, node, tool, map[string]string{
+	shots := e2etest.ArtifactDir(t)
+	rep := e2etest.RunNode[runReport](t, node, tool, "run.mjs", runTimeout, map[string]string{
 		"BASE": srv.URL, "JOINS": joins, "CONTROL": srv.URL + "/video-e2e-control/outage", "PLAYWRIGHT": playwright,
 		"SCREENSHOTS": shots, "OUTAGE_MS": fmt.Sprint(outage.Milliseconds()),
 	})
@@ -298,31 +295,6 @@ func (s *server) countChat(t *testing.T, encID string) int {
 		t.Fatalf("decoding the Communication bundle: %v", err)
 	}
 	return bundle.Total
-}
-
-// runBrowser runs tools/video-e2e/run.mjs and decodes its report.
-func runBrowser(t *testing.T, node, tool string, env map[string]string) runReport {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), runTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, filepath.Join(tool, "run.mjs"))
-	cmd.Dir = tool
-	cmd.Env = os.Environ()
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-	var rep runReport
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &rep); err != nil {
-		t.Fatalf("run.mjs: %v; no report (%v)\nstdout: %s\nstderr: %s", runErr, err, stdout.String(), stderr.String())
-	}
-	if runErr != nil && rep.OK {
-		t.Fatalf("run.mjs reported success but exited with %v", runErr)
-	}
-	return rep
 }
 
 func randomHex(t *testing.T, n int) string {
