@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/housecall/housecall/internal/fhir"
 )
 
 // appendCanonical writes v in the canonical JSON form described in the
@@ -23,7 +25,9 @@ func appendCanonical(buf []byte, v any) ([]byte, error) {
 	case string:
 		return appendString(buf, x)
 	case json.Number:
-		if !validNumber(string(x)) {
+		// The grammar check keeps a json.Number made by hand from injecting
+		// structure into the hashed text.
+		if !fhir.ValidNumber(string(x)) {
 			return nil, errors.New("invalid JSON number")
 		}
 		return append(buf, x...), nil
@@ -112,46 +116,4 @@ func appendString(buf []byte, s string) ([]byte, error) {
 	}
 	buf = append(buf, s[start:]...)
 	return append(buf, '"'), nil
-}
-
-// validNumber checks the RFC 8259 number grammar, so a json.Number made by
-// hand cannot inject structure into the hashed text.
-func validNumber(s string) bool {
-	i := 0
-	if i < len(s) && s[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(s) && s[i] == '0':
-		i++
-	case i < len(s) && s[i] >= '1' && s[i] <= '9':
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-	default:
-		return false
-	}
-	digits := func() bool {
-		j := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		return i > j
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		if !digits() {
-			return false
-		}
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		if !digits() {
-			return false
-		}
-	}
-	return i == len(s)
 }

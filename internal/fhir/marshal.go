@@ -144,7 +144,7 @@ func (e *encoder) value(v any, ki *keyInfo) error {
 	case string:
 		e.str(x)
 	case json.Number:
-		if !validNumber(string(x)) {
+		if !ValidNumber(string(x)) {
 			return fmt.Errorf("fhir: marshal: invalid json.Number %q", x)
 		}
 		e.buf = append(e.buf, x...)
@@ -259,9 +259,9 @@ func (e *encoder) str(s string) {
 	e.buf = append(e.buf, '"')
 }
 
-// validNumber checks the RFC 8259 number grammar (for numbers built by
+// ValidNumber checks the RFC 8259 number grammar (for numbers built by
 // callers rather than by Decode).
-func validNumber(s string) bool {
+func ValidNumber(s string) bool {
 	i := 0
 	if i < len(s) && s[i] == '-' {
 		i++
