@@ -197,27 +197,9 @@ func (s *server) readEncounter(t *testing.T, id string) storedEncounter {
 	return e
 }
 
-// countEncounters counts the patient's Encounters as the system.
-func (s *server) countEncounters(t *testing.T, patientID string) int {
-	t.Helper()
-	resp, err := s.App.Engine.Do(app.System(t.Context(), "e2e check"), &rest.Request{Interaction: rest.SearchType,
-		Method: http.MethodGet, Type: "Encounter", Query: url.Values{"subject": {"Patient/" + patientID}, "_total": {"accurate"}}})
-	if err != nil {
-		t.Fatalf("searching Encounter: %v", err)
-	}
-	body := resp.Body
-	if body == nil {
-		if body, err = json.Marshal(resp.Resource); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var bundle struct {
-		Total int `json:"total"`
-	}
-	if err := json.Unmarshal(body, &bundle); err != nil {
-		t.Fatalf("decoding the Encounter bundle: %v", err)
-	}
-	return bundle.Total
+// countEncounters counts the Encounter resources whose subject is Patient/<id>, as the system.
+func (s *server) countEncounters(t *testing.T, id string) int {
+	return s.Count(t, "Encounter", url.Values{"subject": {"Patient/" + id}})
 }
 
 // recordedRequest is what the proxy saw of one request. Tokens and bodies

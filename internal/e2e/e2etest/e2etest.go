@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -187,4 +188,31 @@ func RunNode[R Report](t *testing.T, node, dir, script string, timeout time.Dura
 		t.Fatalf("%s reported a failure but exited 0", script)
 	}
 	return rep
+}
+
+// Count returns the accurate total of a search run as Housecall itself.
+func (s *Server) Count(t *testing.T, typ string, query url.Values) int {
+	t.Helper()
+	q := url.Values{"_total": {"accurate"}}
+	for k, v := range query {
+		q[k] = v
+	}
+	resp, err := s.App.Engine.Do(app.System(t.Context(), "e2e check"), &rest.Request{Interaction: rest.SearchType,
+		Method: http.MethodGet, Type: typ, Query: q})
+	if err != nil {
+		t.Fatalf("searching %s: %v", typ, err)
+	}
+	body := resp.Body
+	if body == nil {
+		if body, err = json.Marshal(resp.Resource); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var bundle struct {
+		Total int `json:"total"`
+	}
+	if err := json.Unmarshal(body, &bundle); err != nil {
+		t.Fatalf("decoding the %s bundle: %v", typ, err)
+	}
+	return bundle.Total
 }

@@ -14,9 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/housecall/housecall/internal/app"
 	"github.com/housecall/housecall/internal/auth"
-	"github.com/housecall/housecall/internal/fhir/rest"
 	"github.com/housecall/housecall/internal/media/turn"
 	"github.com/housecall/housecall/internal/testutil"
 )
@@ -274,27 +272,9 @@ func eventNames(evs []struct {
 	return strings.Join(names, ",")
 }
 
-// countChat counts the visit's chat Communications, as the system.
-func (s *server) countChat(t *testing.T, encID string) int {
-	t.Helper()
-	resp, err := s.App.Engine.Do(app.System(t.Context(), "video e2e check"), &rest.Request{Interaction: rest.SearchType,
-		Method: http.MethodGet, Type: "Communication", Query: url.Values{"encounter": {"Encounter/" + encID}, "_total": {"accurate"}}})
-	if err != nil {
-		t.Fatalf("searching Communication: %v", err)
-	}
-	body := resp.Body
-	if body == nil {
-		if body, err = json.Marshal(resp.Resource); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var bundle struct {
-		Total int `json:"total"`
-	}
-	if err := json.Unmarshal(body, &bundle); err != nil {
-		t.Fatalf("decoding the Communication bundle: %v", err)
-	}
-	return bundle.Total
+// countChat counts the Communication resources whose encounter is Encounter/<id>, as the system.
+func (s *server) countChat(t *testing.T, id string) int {
+	return s.Count(t, "Communication", url.Values{"encounter": {"Encounter/" + id}})
 }
 
 func randomHex(t *testing.T, n int) string {
