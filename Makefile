@@ -10,6 +10,7 @@ FHIR_DEFS := tools/fhir-defs/node_modules/hl7.fhir.r4.examples/package.json
 ORACLE    := tools/search-oracle/node_modules/fhirpath/package.json
 SMART_E2E := tools/smart-e2e/node_modules/fhirclient/package.json
 OYSTEHR   := tools/oystehr-compat/node_modules/@oystehr/sdk/package.json
+WEB_E2E   := tools/web-e2e/node_modules/playwright-core/package.json
 SDK_DEPS  := sdk/js/node_modules/.package-lock.json
 SDK_JS    := sdk/js/dist/housecall.mjs
 
@@ -18,11 +19,11 @@ export HOUSECALL_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?ss
 # Tests that need fixtures (FHIR examples, ../shared data, PostgreSQL) fail instead of skipping.
 export HOUSECALL_REQUIRE_FIXTURES := 1
 
-.PHONY: all build run test test-short vet fmt generate deps bench-fhir clean sdk
+.PHONY: all build run test test-short vet fmt generate deps bench-fhir clean sdk web web-dev
 
 all: build
 
-build: sdk
+build: sdk web
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/housecall
 
 run: build
@@ -64,7 +65,33 @@ $(EMBED_SDK): $(SDK_JS)
 
 sdk: $(EMBED_SDK)
 
-deps: $(FHIR_DEFS) $(ORACLE) $(SMART_E2E) $(OYSTEHR)
+# The web app (web/: Vite + React + MUI). `make web` builds it, writes .br/.gz
+# siblings and copies the build to internal/webui/dist, which the server embeds.
+# The build output is not committed. `make web-dev` runs Vite for
+# `serve --dev --ui-dev-url http://127.0.0.1:5173`.
+WEB_DEPS  := web/node_modules/.package-lock.json
+WEB_INDEX := internal/webui/dist/index.html.gz
+$(WEB_DEPS): web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund
+	@touch $@
+
+$(WEB_INDEX): $(WEB_DEPS) $(SDK_DEPS) $(shell find web/src sdk/js/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json web/scripts/compress.mjs
+	npm run build --prefix web
+	find internal/webui/dist -mindepth 1 ! -name placeholder.html -delete
+	cp -R web/dist/. internal/webui/dist/
+	rm -rf internal/webui/dist/.vite
+
+web: $(WEB_INDEX)
+
+web-dev: $(WEB_DEPS)
+	npm run dev --prefix web
+
+# playwright-core for the browser test of a whole visit in the web app (internal/e2e/webapp).
+$(WEB_E2E): tools/web-e2e/package.json tools/web-e2e/package-lock.json
+	npm ci --prefix tools/web-e2e --no-audit --no-fund
+	@touch $@
+
+deps: $(FHIR_DEFS) $(ORACLE) $(SMART_E2E) $(OYSTEHR) $(WEB_E2E)
 
 generate: deps
 	$(GO) generate ./internal/fhir/...
@@ -76,11 +103,13 @@ vet:
 # Everything: unit, integration (real PostgreSQL), conformance and end-to-end tests, with the race detector.
 # The search oracle runs a subset of its queries under -race (pure-Go SQLite is
 # slow there) and all of them in a second, race-free run.
-test: deps vet sdk
+test: deps vet sdk web
 	$(GO) test -race -count=1 -timeout 20m ./...
 	$(GO) test -count=1 -run TestSearchOracle ./internal/fhir/rest/
 	npm test --prefix tools/search-oracle
 	npm test --prefix sdk/js
+	npm test --prefix web
+	npm run size --prefix web
 
 # Quick loop while developing: no race detector, cached results.
 test-short:

@@ -120,6 +120,9 @@ func serve(ctx context.Context, args, environ []string, stderr io.Writer) error 
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	// Event streams never end on their own; graceful shutdown would wait
+	// for them until its timeout.
+	srv.RegisterOnShutdown(a.Telemed.CloseStreams)
 	tlsMode, err := configureTLS(cfg, srv)
 	if err != nil {
 		return err

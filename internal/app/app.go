@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/housecall/housecall/internal/adminapi"
 	"github.com/housecall/housecall/internal/audit"
 	"github.com/housecall/housecall/internal/auth"
 	"github.com/housecall/housecall/internal/auth/account"
@@ -44,6 +45,8 @@ type App struct {
 	Audit    *audit.Writer
 	Engine   *rest.Engine
 	Telemed  *telemed.Service
+	// Webhooks are the endpoints administrators register at run time.
+	Webhooks *adminapi.Webhooks
 	Handler  http.Handler
 	// Issuer is the public base URL tokens are issued for.
 	Issuer string
@@ -94,7 +97,10 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, st store.
 	if err != nil {
 		return nil, err
 	}
-	if a.Outbox, err = openOutbox(ctx, cfg, st, logger, hooks, emr); err != nil {
+	if a.Webhooks, err = adminapi.OpenWebhooks(ctx, st.Ops(), a.Accounts, hooks); err != nil {
+		return nil, err
+	}
+	if a.Outbox, err = openOutbox(ctx, cfg, st, logger, a.Webhooks.Driver(), emr); err != nil {
 		return nil, err
 	}
 	ix := search.DefaultIndexer()
@@ -118,6 +124,14 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, st store.
 	if a.OAuth, err = oauth.New(oauth.Options{
 		Accounts: a.Accounts, Keys: keys, Issuer: a.Issuer, AccessTTL: time.Duration(cfg.AccessTokenTTL),
 		Sender: sender, Dev: cfg.Dev, Logger: logger, Audit: a.recordAuth,
+		// Telemed is built after the authorization server; requests come
+		// only once Open has returned.
+		InviteActive: func(ctx context.Context, inviteID string) (string, bool, error) {
+			if a.Telemed == nil {
+				return "", false, nil
+			}
+			return a.Telemed.InviteActive(ctx, inviteID)
+		},
 	}); err != nil {
 		return nil, fmt.Errorf("authorization server: %w", err)
 	}
@@ -129,9 +143,24 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, st store.
 		a.turnSecret = a.Accounts.MAC("turn-rest-secret-v1", nil)
 	}
 	if a.Telemed, err = telemed.New(ctx, telemed.Options{Engine: a.Engine, DB: st.Ops(), Accounts: a.Accounts, Keys: a.OAuth.Keys,
-		Issuer: a.Issuer, Outbox: a.Outbox, Webhooks: hooks, EMR: emr, Audit: a.Audit, Logger: logger,
-		ICEServers: a.iceServers}); err != nil {
+		Issuer: a.Issuer, Outbox: a.Outbox, Webhooks: hooks, WebhookSource: a.Webhooks.ForEvent, EMR: emr, Audit: a.Audit, Logger: logger,
+		ICEServers: a.iceServers, Policy: policy, Invites: a.OAuth}); err != nil {
 		return nil, fmt.Errorf("telemed: %w", err)
+	}
+	a.closers = append(a.closers, func() error { a.Telemed.CloseStreams(); return nil })
+	if err := a.Telemed.EnsureIntakeQuestionnaire(ctx); err != nil {
+		return nil, err
+	}
+	admin, err := a.openAdmin()
+	if err != nil {
+		return nil, err
+	}
+	ui, err := a.webUI(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.ensureWebClient(ctx, opts); err != nil {
+		return nil, err
 	}
 	var devOutbox http.Handler
 	if cfg.Dev && a.Outbox != nil {
@@ -140,7 +169,8 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, st store.
 	a.Handler = httpapi.New(httpapi.Options{
 		Store: st, Engine: a.Engine, OAuth: a.OAuth, Logger: logger, PublicURL: cfg.PublicURL, Site: a.Issuer,
 		MaxBodyBytes: cfg.MaxBodyBytes, CORSOrigins: splitList(cfg.CORSOrigins), DevOutbox: devOutbox,
-		HSTS: strings.HasPrefix(a.Issuer, "https://"), APIRoutes: a.Telemed.Routes(), RTC: &a.rtc,
+		HSTS: strings.HasPrefix(a.Issuer, "https://"), APIRoutes: routes(a.Telemed.Routes(), admin.Routes()), RTC: &a.rtc,
+		UI: ui,
 	})
 	return a, nil
 }
@@ -196,11 +226,10 @@ func webhooks(cfg config.Config) ([]telemed.Webhook, *telemed.EMRNotify, error) 
 	return hooks, emr, nil
 }
 
-func openOutbox(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Logger, hooks []telemed.Webhook, emr *telemed.EMRNotify) (*notify.Outbox, error) {
-	drivers := map[string]notify.Driver{}
-	if len(hooks) > 0 {
-		drivers[telemed.ChannelWebhook] = &telemed.WebhookDriver{Hooks: hooks}
-	}
+func openOutbox(ctx context.Context, cfg config.Config, st store.Store, logger *slog.Logger, hooks notify.Driver, emr *telemed.EMRNotify) (*notify.Outbox, error) {
+	// Webhook endpoints can be added at run time: the channel always has
+	// its driver.
+	drivers := map[string]notify.Driver{telemed.ChannelWebhook: hooks}
 	if emr != nil {
 		drivers[telemed.ChannelEMR] = &telemed.EMRDriver{EMR: *emr}
 	}
@@ -251,6 +280,10 @@ func (a *App) recordAuth(ctx context.Context, e oauth.Event) {
 	ev := audit.Event{Time: e.Time, Kind: kind, Outcome: audit.OutcomeSuccess,
 		Agent:  audit.Agent{Who: e.FHIRUser, ClientID: e.ClientID, Requestor: true},
 		Source: audit.Source{IP: e.SourceIP, UserAgent: e.UserAgent}}
+	if e.SourceIP == "" { // issued outside the OAuth endpoints (an invitation session): the API request's source
+		src := audit.SourceFrom(ctx)
+		ev.Source.IP, ev.Source.UserAgent = src.IP, src.UserAgent
+	}
 	if e.Outcome != oauth.OutcomeSuccess {
 		ev.Outcome, ev.OutcomeDesc = audit.OutcomeMinorFailure, e.Reason
 	}

@@ -58,12 +58,19 @@ const (
 	// KindSystem: Housecall itself (command-line tools, internal jobs). It
 	// never comes from a request.
 	KindSystem Kind = "system"
+	// KindInvite: someone who opened a video-visit invitation link (the
+	// patient of the visit, or an interpreter or family member) without an
+	// account. Subject is the invitation id; FHIRUser the Patient or
+	// RelatedPerson invited; the token is refused once the invitation is
+	// withdrawn or expired.
+	KindInvite Kind = "invite"
 )
 
 // Identity is an authenticated caller.
 type Identity struct {
 	Kind Kind
-	// Subject is the user id (KindUser) or client id (KindClient).
+	// Subject is the user id (KindUser), client id (KindClient) or
+	// invitation id (KindInvite).
 	Subject string
 	// Role of a user.
 	Role Role
@@ -90,9 +97,11 @@ func System(display string) *Identity {
 }
 
 // IsPatient reports whether the identity acts for one patient only: a
-// patient user, or a token with patient/ scopes and a patient in context.
+// patient user, an invitation (its patient, or none for a guest: guests
+// must never fall back to the user/ rules), or a token with patient/
+// scopes and a patient in context.
 func (id *Identity) IsPatient() bool {
-	if id.Kind == KindUser && id.Role == RolePatient {
+	if id.Kind == KindUser && id.Role == RolePatient || id.Kind == KindInvite {
 		return true
 	}
 	return id.Patient != "" && !hasContext(id.Scopes, scope.User) && !hasContext(id.Scopes, scope.System)
@@ -123,7 +132,7 @@ func FromContext(ctx context.Context) (*Identity, bool) {
 // Access-token claim names beyond the registered and SMART ones.
 const (
 	ClaimRole = "role" // user role
-	ClaimKind = "kind" // user or client
+	ClaimKind = "kind" // user, client or invite
 )
 
 // SplitRef splits "Type/id".

@@ -31,6 +31,9 @@ type Config struct {
 	PublicURL string `json:"public_url"`
 	// Dev binds to loopback and loads demo data.
 	Dev bool `json:"dev"`
+	// UIDevURL, in development only, is the Vite dev server the web app is
+	// proxied to (hot reload) instead of the embedded build.
+	UIDevURL string `json:"ui_dev_url"`
 	// MaxBodyBytes caps request bodies; larger ones get 413.
 	MaxBodyBytes int64 `json:"max_body_bytes"`
 	// LogLevel is debug, info, warn or error.
@@ -176,6 +179,7 @@ func fields() []field {
 	add("webhook_secret", "secret signing webhook deliveries (HMAC-SHA256)", func(c *Config) *string { return &c.WebhookSecret })
 	add("emr_notify_url", "EHR endpoint receiving join/leave notifications (HTTP GET, Zoom style)", func(c *Config) *string { return &c.EMRNotifyURL })
 	add("emr_vendor_name", "VendorName sent with EHR notifications", func(c *Config) *string { return &c.EMRVendorName })
+	add("ui_dev_url", "with --dev: proxy the web app to this Vite dev server, e.g. http://127.0.0.1:5173", func(c *Config) *string { return &c.UIDevURL })
 	add("turn_relay_ports", "UDP port range of TURN relays, e.g. 49160-49359", func(c *Config) *string { return &c.TURNRelayPorts })
 	add("public_ip", "public IP address for media and TURN relays (1:1 NAT)", func(c *Config) *string { return &c.PublicIP })
 	add("turn_secret", "TURN REST shared secret (coturn use-auth-secret); default derived from secret_key", func(c *Config) *string { return &c.TURNSecret })
@@ -455,6 +459,12 @@ func (c *Config) Validate() error {
 		}
 		if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("%s: want an http(s) URL", key))
+		}
+	}
+	if c.UIDevURL != "" {
+		// Proxying the UI elsewhere would let that server script this origin.
+		if u, err := url.Parse(c.UIDevURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || !c.Dev {
+			errs = append(errs, errors.New("ui_dev_url: want an http(s) URL, with dev"))
 		}
 	}
 	for o := range strings.SplitSeq(c.CORSOrigins, ",") {

@@ -110,6 +110,9 @@ func TestValidate(t *testing.T) {
 		{"bad level", func(c *Config) { c.LogLevel = "loud" }, "log_level"},
 		{"bad format", func(c *Config) { c.LogFormat = "xml" }, "log_format"},
 		{"no storage", func(c *Config) { c.DataDir = "" }, "data_dir"},
+		{"ui dev url in dev", func(c *Config) { c.Dev, c.UIDevURL = true, "http://127.0.0.1:5173" }, ""},
+		{"ui dev url without dev", func(c *Config) { c.UIDevURL = "http://127.0.0.1:5173" }, "ui_dev_url"},
+		{"ui dev url not http", func(c *Config) { c.Dev, c.UIDevURL = true, "ws://127.0.0.1:5173" }, "ui_dev_url"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 )
 
 // corsAllowHeaders are the request headers browser apps send to the APIs.
-const corsAllowHeaders = "Authorization, Content-Type, Accept, If-Match, If-None-Match, If-None-Exist, If-Modified-Since, Prefer, X-Request-Id"
+const corsAllowHeaders = "Authorization, Content-Type, Accept, If-Match, If-None-Match, If-None-Exist, If-Modified-Since, Prefer, X-Request-Id, Last-Event-ID"
 
 // corsExposeHeaders are the response headers scripts may read.
 const corsExposeHeaders = "Location, Content-Location, ETag, Last-Modified, WWW-Authenticate, Retry-After"

@@ -48,6 +48,10 @@ type Options struct {
 	// RTC is the media server's signalling WebSocket, mounted at /rtc (it
 	// authenticates with the join token in its first message).
 	RTC http.Handler
+	// UI is the web app (internal/webui), mounted at "/": it answers every
+	// path no other route takes (404 under the API prefixes, 405 for
+	// methods other than GET and HEAD).
+	UI http.Handler
 }
 
 // New returns the root handler.
@@ -82,6 +86,9 @@ func New(o Options) http.Handler {
 	}
 	if o.DevOutbox != nil {
 		mux.Handle("GET /dev/outbox", o.DevOutbox)
+	}
+	if o.UI != nil {
+		mux.Handle("/", o.UI)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

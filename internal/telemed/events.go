@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -36,6 +37,7 @@ type Event struct {
 // event queues ev for every webhook, in the persistent outbox (it survives
 // restarts and is retried with backoff).
 func (s *Service) event(ctx context.Context, ev Event) {
+	s.publishLive(ctx, ev) // the live event stream (visit.go)
 	if s.o.Outbox == nil {
 		return
 	}
@@ -46,7 +48,16 @@ func (s *Service) event(ctx context.Context, ev Event) {
 		ev.Time = s.o.Now().UTC()
 	}
 	body, _ := json.Marshal(ev)
-	for _, w := range s.o.Webhooks {
+	targets := s.o.Webhooks
+	if s.o.WebhookSource != nil {
+		extra, err := s.o.WebhookSource(ctx, ev.Type)
+		if err != nil {
+			// The configured endpoints still get the event.
+			s.o.Logger.Error("listing webhook endpoints failed", "type", ev.Type, "err", err)
+		}
+		targets = append(slices.Clip(targets), extra...)
+	}
+	for _, w := range targets {
 		if _, err := s.o.Outbox.Enqueue(ctx, notify.Message{Channel: ChannelWebhook, To: w.URL, Subject: ev.Type,
 			Text: string(body), DedupKey: "webhook:" + w.URL + ":" + ev.ID}); err != nil {
 			s.o.Logger.Error("queueing a webhook event failed", "type", ev.Type, "err", err)
@@ -178,11 +189,17 @@ func (s *Service) updateEncounter(ctx context.Context, id string, change func(en
 			}
 			return patients, nil
 		}
-		var ae *Error
-		var fe *rest.Error
-		if !(errors.As(err, &ae) && ae.Status == http.StatusPreconditionFailed) && !(errors.As(err, &fe) && fe.Status == http.StatusPreconditionFailed) {
+		if !versionConflict(err) {
 			return nil, err
 		}
 	}
 	return nil, err
+}
+
+// versionConflict reports whether a conditional write lost a race with
+// another writer (the media server's join and leave updates, an app).
+func versionConflict(err error) bool {
+	var ae *Error
+	var fe *rest.Error
+	return (errors.As(err, &ae) && ae.Status == http.StatusPreconditionFailed) || (errors.As(err, &fe) && fe.Status == http.StatusPreconditionFailed)
 }

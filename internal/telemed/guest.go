@@ -19,25 +19,41 @@ import (
 	"github.com/housecall/housecall/internal/fhir/rest"
 )
 
-// invitePrefix marks a guest invitation token (the sealed link parameter).
+// invitePrefix marks an invitation token (the sealed link parameter).
 const invitePrefix = "hci1."
 
-// Invitation is a guest's way into one meeting.
+// RolePatient is the invitation role of the visit's own patient (the
+// other roles are those of guestRoles).
+const RolePatient = "patient"
+
+// Invitation is a person's way into one meeting: the visit's patient, or a
+// guest (interpreter, family member).
 type Invitation struct {
-	ID            string    `json:"id"`
-	Name          string    `json:"name"`
-	Role          string    `json:"role"`
-	RelatedPerson string    `json:"relatedPerson"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Role string `json:"role"`
+	// Profile is who is invited: the Encounter's subject for the patient,
+	// the RelatedPerson created for a guest.
+	Profile string `json:"profile"`
+	// RelatedPerson is Profile for guests (kept for older clients).
+	RelatedPerson string    `json:"relatedPerson,omitempty"`
 	URL           string    `json:"url"`
 	Token         string    `json:"token"`
 	ExpiresAt     time.Time `json:"expiresAt"`
+	// Emailed: the link was queued for e-mail delivery.
+	Emailed bool `json:"emailed"`
 }
 
-// InviteRequest names the guest.
+// InviteRequest names the person invited.
 type InviteRequest struct {
+	// Name is required for guests; for the patient it defaults to the
+	// patient's name.
 	Name string `json:"name"`
-	// Role is interpreter or family (a family member or caregiver).
+	// Role is patient, interpreter or family (a family member or
+	// caregiver).
 	Role string `json:"role"`
+	// Email, when set, receives the link (through the outbox).
+	Email string `json:"email"`
 	// TTL of the invitation; default Options.InviteTTL, at most 7 days.
 	TTL time.Duration `json:"-"`
 }
@@ -60,19 +76,29 @@ type sealed struct {
 	Exp int64  `json:"x"`
 }
 
-// Invite creates a RelatedPerson for a named guest, adds them to the
-// Encounter's other participants and returns a join link bound to this
-// meeting that expires and can be revoked. The caller must take part in
-// the visit (or be a machine client or administrator).
+// Invite invites the visit's patient (role patient: the Encounter's
+// subject, nothing is created) or a named guest (a RelatedPerson is created
+// and added to the Encounter's other participants) and returns a link
+// bound to this meeting that expires and can be withdrawn; with an e-mail
+// address the link is also e-mailed. The caller must take part in the
+// visit (or be a machine client or administrator), and not through an
+// invitation.
 func (s *Service) Invite(ctx context.Context, encounterID string, req InviteRequest) (*Invitation, error) {
 	id, err := auth.Caller(ctx)
 	if err != nil {
 		return nil, apiErr(http.StatusUnauthorized, "authentication required")
 	}
+	if id.Kind == auth.KindInvite {
+		return nil, apiErr(http.StatusForbidden, "an invitation cannot be used to invite others")
+	}
 	name := strings.TrimSpace(req.Name)
-	rel, ok := guestRoles[req.Role]
-	if name == "" || len(name) > 200 || !ok {
-		return nil, apiErr(http.StatusBadRequest, "an invitation needs a name (at most 200 characters) and a role: interpreter or family")
+	rel, guest := guestRoles[req.Role]
+	if (!guest && req.Role != RolePatient) || len(name) > 200 || (guest && name == "") {
+		return nil, apiErr(http.StatusBadRequest, "an invitation needs a role (patient, interpreter or family) and, for guests, a name (at most 200 characters)")
+	}
+	email, err := inviteEmail(req.Email)
+	if err != nil {
+		return nil, err
 	}
 	ttl := req.TTL
 	if ttl <= 0 {
@@ -97,43 +123,73 @@ func (s *Service) Invite(ctx context.Context, encounterID string, req InviteRequ
 	subject, _ := e["subject"].(map[string]any)
 	patientRef, _ := subject["reference"].(string)
 	if !strings.HasPrefix(patientRef, "Patient/") {
-		return nil, apiErr(http.StatusConflict, "Encounter/%s has no patient to relate the guest to", encounterID)
+		return nil, apiErr(http.StatusConflict, "Encounter/%s has no patient to invite or relate the guest to", encounterID)
 	}
+	profile := patientRef
+	if guest {
+		if profile, err = s.addGuest(ctx, e, version, patientRef, name, req.Role, rel); err != nil {
+			return nil, err
+		}
+	} else if name == "" {
+		name = s.patientName(ctx, e, patientRef)
+	}
+	inv := &Invitation{ID: rest32(), Name: name, Role: req.Role, Profile: profile, ExpiresAt: s.o.Now().Add(ttl).UTC().Truncate(time.Second)}
+	if guest {
+		inv.RelatedPerson = profile
+	}
+	if _, err := s.o.DB.Exec(ctx, `INSERT INTO telemed_invites (id, meeting_id, encounter_id, related_person, expires_at, role, name) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		inv.ID, meetingID, encounterID, profile, inv.ExpiresAt.UnixMilli(), inv.Role, name); err != nil {
+		return nil, fmt.Errorf("telemed: recording invitation: %w", err)
+	}
+	if inv.Token, err = s.seal(sealed{ID: inv.ID, M: meetingID, E: encounterID, P: profile, N: name, Exp: inv.ExpiresAt.Unix()}); err != nil {
+		return nil, err
+	}
+	inv.URL = s.o.Issuer + "/visit/guest#invite=" + inv.Token
+	evType := "meeting.guest_invited"
+	if !guest {
+		// The patient's link opens the visit page, which signs them in
+		// through POST /v1/telemed/invite/session.
+		inv.URL, evType = s.o.Issuer+"/visit#invite="+inv.Token, "meeting.patient_invited"
+	}
+	s.event(ctx, Event{Type: evType, EncounterID: encounterID, MeetingID: meetingID, Participant: profile})
+	if email != "" {
+		inv.Emailed = s.mailInvitation(ctx, e, inv, email)
+	}
+	return inv, nil
+}
+
+// addGuest creates the RelatedPerson of a guest and adds it to the
+// Encounter's other participants.
+func (s *Service) addGuest(ctx context.Context, e encounter, version int64, patientRef, name, role string, rel map[string]any) (string, error) {
 	// The RelatedPerson is written as the caller: the access policy decides.
 	rp := map[string]any{"resourceType": "RelatedPerson", "active": true, "patient": map[string]any{"reference": patientRef},
-		"relationship": []any{map[string]any{"coding": []any{rel}, "text": req.Role}},
+		"relationship": []any{map[string]any{"coding": []any{rel}, "text": role}},
 		"name":         []any{map[string]any{"text": name}}}
 	body, _ := json.Marshal(rp)
 	resp, err := s.o.Engine.Do(ctx, &rest.Request{Interaction: rest.Create, Method: http.MethodPost, Type: "RelatedPerson",
 		Body: body, ContentType: "application/fhir+json", Prefer: rest.Prefer{Return: "representation"}})
 	if err != nil {
-		return nil, fhirErr(err)
+		return "", fhirErr(err)
 	}
 	var created struct{ ID string }
 	if err := json.Unmarshal(resp.Body, &created); err != nil || created.ID == "" {
-		return nil, fmt.Errorf("telemed: RelatedPerson without id")
+		return "", fmt.Errorf("telemed: RelatedPerson without id")
 	}
 	ref := "RelatedPerson/" + created.ID
 	e.addOther(ref, name, time.Time{})
 	if _, _, err := s.writeEncounter(ctx, e, version); err != nil {
-		return nil, err
+		return "", err
 	}
-	inv := &Invitation{ID: rest32(), Name: name, Role: req.Role, RelatedPerson: ref, ExpiresAt: s.o.Now().Add(ttl).UTC().Truncate(time.Second)}
-	if _, err := s.o.DB.Exec(ctx, `INSERT INTO telemed_invites (id, meeting_id, encounter_id, related_person, expires_at) VALUES (?, ?, ?, ?, ?)`,
-		inv.ID, meetingID, encounterID, ref, inv.ExpiresAt.UnixMilli()); err != nil {
-		return nil, fmt.Errorf("telemed: recording invitation: %w", err)
-	}
-	if inv.Token, err = s.seal(sealed{ID: inv.ID, M: meetingID, E: encounterID, P: ref, N: name, Exp: inv.ExpiresAt.Unix()}); err != nil {
-		return nil, err
-	}
-	inv.URL = s.o.Issuer + "/visit/guest#invite=" + inv.Token
-	s.event(ctx, Event{Type: "meeting.guest_invited", EncounterID: encounterID, MeetingID: meetingID, Participant: ref})
-	return inv, nil
+	return ref, nil
 }
 
-// RevokeInvite makes an invitation unusable (joins in progress continue;
-// end the meeting or remove the guest to stop them).
+// RevokeInvite makes an invitation unusable: its link and the access
+// tokens of its sessions (media connections in progress continue; end the
+// meeting or remove the guest to stop them).
 func (s *Service) RevokeInvite(ctx context.Context, encounterID, inviteID string) error {
+	if id, ok := auth.FromContext(ctx); ok && id.Kind == auth.KindInvite {
+		return apiErr(http.StatusForbidden, "an invitation cannot withdraw invitations")
+	}
 	if _, err := s.readEncounterAsParticipant(ctx, encounterID); err != nil {
 		return err
 	}
@@ -144,6 +200,9 @@ func (s *Service) RevokeInvite(ctx context.Context, encounterID, inviteID string
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return apiErr(http.StatusNotFound, "no active invitation %s on Encounter/%s", inviteID, encounterID)
+	}
+	if s.o.Invites != nil {
+		s.o.Invites.ForgetInvite(inviteID)
 	}
 	return nil
 }
@@ -167,6 +226,9 @@ func (s *Service) readEncounterAsParticipant(ctx context.Context, encounterID st
 // needed.
 func (s *Service) GuestJoin(ctx context.Context, invite string) (*JoinResponse, error) {
 	g, err := s.authenticateInvite(ctx, invite)
+	if ae := (*Error)(nil); errors.As(err, &ae) && ae.Status == http.StatusConflict {
+		return nil, ae // valid, but waiting to be admitted
+	}
 	if err != nil {
 		return nil, apiErr(http.StatusForbidden, "this invitation is not valid: it may have expired, been withdrawn, or the visit has ended")
 	}
@@ -196,7 +258,18 @@ func (s *Service) authenticateInvite(ctx context.Context, tok string) (Grant, er
 	if s.meetingEnded(ctx, sl.M) {
 		return Grant{}, fmt.Errorf("%w: the visit has ended", ErrJoinToken)
 	}
-	return Grant{MeetingID: sl.M, EncounterID: sl.E, ParticipantID: sl.P, Name: sl.N, Role: "guest", CanPublish: true,
+	// A raw invitation (the v1 guest join, or the link given straight to
+	// /rtc) passes the waiting room only once a host admitted the guest.
+	e, _, err := s.readEncounter(system(ctx), sl.E)
+	if err != nil {
+		return Grant{}, fmt.Errorf("telemed: reading the invited visit: %w", err)
+	}
+	if e.waitingRoom() && !isPractitioner(sl.P) {
+		if err := s.admitted(ctx, sl.E, sl.P); err != nil {
+			return Grant{}, fmt.Errorf("%w: %w", ErrJoinToken, err)
+		}
+	}
+	return Grant{MeetingID: sl.M, EncounterID: sl.E, ParticipantID: sl.P, Name: sl.N, Role: roleOf(sl.P), CanPublish: true,
 		Expires: time.Unix(sl.Exp, 0)}, nil
 }
 

@@ -23,9 +23,16 @@ func (s *Service) Routes() map[string]http.Handler {
 		"GET /v1/telemed/v2/meeting/{encounterId}/join":                 s.handle(s.join),
 		"POST /v1/telemed/v2/meeting/{encounterId}/end":                 s.handle(s.end),
 		"GET /v1/telemed/token":                                         s.handle(s.v1Token),
+		"POST /v1/telemed/v2/meeting/{encounterId}/check-in":            s.handle(s.checkIn),
+		"GET /v1/telemed/v2/meeting/{encounterId}/waiting-room":         s.handle(s.waitingRoom),
+		"POST /v1/telemed/v2/meeting/{encounterId}/admit":               s.handle(s.admit),
+		"POST /v1/telemed/v2/meeting/{encounterId}/wait-message":        s.handle(s.waitMessage),
+		"GET /v1/telemed/waiting-room":                                  s.handle(s.board),
+		"GET /v1/telemed/events":                                        s.eventsHandler(),
 		"POST /v1/telemed/v2/meeting/{encounterId}/invite":              s.handle(s.invite),
 		"DELETE /v1/telemed/v2/meeting/{encounterId}/invite/{inviteId}": s.handle(s.revoke),
 		"POST /v1/telemed/guest/join":                                   s.handle(s.guestJoin),
+		"POST /v1/telemed/invite/session":                               s.limitInvites(s.handle(s.inviteSession)),
 	}
 }
 
@@ -79,9 +86,13 @@ func (s *Service) createMeeting(r *http.Request) (int, any, error) {
 	var body struct {
 		Encounter   map[string]any `json:"encounter"`
 		RecordAudio bool           `json:"recordAudio"`
+		WaitingRoom *bool          `json:"waitingRoom"` // absent: as the Encounter says
 	}
 	if err := decode(r, &body); err != nil {
 		return 0, nil, err
+	}
+	if body.WaitingRoom != nil && body.Encounter != nil {
+		encounter(body.Encounter).setWaitingRoom(*body.WaitingRoom)
 	}
 	e, err := s.CreateMeeting(r.Context(), body.Encounter, body.RecordAudio)
 	if err != nil {
@@ -122,13 +133,14 @@ func (s *Service) invite(r *http.Request) (int, any, error) {
 	var body struct {
 		Name       string `json:"name"`
 		Role       string `json:"role"`
+		Email      string `json:"email"`
 		TTLMinutes int    `json:"ttlMinutes"`
 	}
 	if err := decode(r, &body); err != nil {
 		return 0, nil, err
 	}
 	inv, err := s.Invite(r.Context(), r.PathValue("encounterId"), InviteRequest{Name: body.Name, Role: body.Role,
-		TTL: time.Duration(body.TTLMinutes) * time.Minute})
+		Email: body.Email, TTL: time.Duration(body.TTLMinutes) * time.Minute})
 	if err != nil {
 		return 0, nil, err
 	}

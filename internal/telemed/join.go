@@ -84,7 +84,7 @@ func (s *Service) Join(ctx context.Context, encounterID string, anonymous bool) 
 	if err != nil {
 		return nil, apiErr(http.StatusUnauthorized, "authentication required")
 	}
-	e, _, err := s.readEncounter(ctx, encounterID)
+	e, _, err := s.readVisit(ctx, encounterID) // invitation sessions: bound to their visit (invitesession.go)
 	if err != nil {
 		return nil, err
 	}
@@ -113,6 +113,12 @@ func (s *Service) Join(ctx context.Context, encounterID string, anonymous bool) 
 	default:
 		g = Grant{ParticipantID: id.FHIRUser, Name: displayOf(e, id.FHIRUser), Role: roleOf(id.FHIRUser), CanPublish: true}
 		g.CanModerate = g.Role == "host"
+		if g.Name == "" && id.Kind == auth.KindInvite {
+			g.Name = id.Display // the invited person's name (a user's Display is an e-mail address)
+		}
+	}
+	if err := s.admissionGate(ctx, e, id, anonymous); err != nil {
+		return nil, err
 	}
 	g.MeetingID, g.EncounterID = meetingID, encounterID
 	return s.joinResponse(g)
@@ -131,22 +137,28 @@ func (s *Service) joinResponse(g Grant) (*JoinResponse, error) {
 	if err != nil {
 		return nil, fmt.Errorf("telemed: signing the join token: %w", err)
 	}
-	ws := "ws" + strings.TrimPrefix(s.o.Issuer, "http") + "/rtc"
-	var ice []ICEServer
-	if s.o.ICEServers != nil {
-		ice = s.o.ICEServers(g.ParticipantID)
-	}
+	mp := s.placement(g.ParticipantID)
 	caps := map[string]string{"Audio": "SendReceive", "Video": "SendReceive", "Content": "SendReceive"}
 	if !g.CanPublish {
 		caps = map[string]string{"Audio": "Receive", "Video": "Receive", "Content": "Receive"}
 	}
 	return &JoinResponse{
 		Meeting: Meeting{MeetingID: g.MeetingID, ExternalMeetingID: g.EncounterID, MediaRegion: MediaRegion,
-			MediaPlacement: MediaPlacement{SignalingURL: ws, TurnControlURL: "",
-				AudioHostURL: ws, ScreenSharingURL: ws, ICEServers: ice}},
+			MediaPlacement: mp},
 		Attendee: Attendee{AttendeeID: attendeeID(g.MeetingID, g.ParticipantID), ExternalUserID: g.ParticipantID,
 			JoinToken: tok, Capabilities: caps},
 	}, nil
+}
+
+// placement is where the media server is and how to reach it (STUN and
+// TURN with credentials for participant).
+func (s *Service) placement(participant string) MediaPlacement {
+	ws := "ws" + strings.TrimPrefix(s.o.Issuer, "http") + "/rtc"
+	var ice []ICEServer
+	if s.o.ICEServers != nil {
+		ice = s.o.ICEServers(participant)
+	}
+	return MediaPlacement{SignalingURL: ws, AudioHostURL: ws, ScreenSharingURL: ws, ICEServers: ice}
 }
 
 func (s *Service) rtcAudience() string { return s.o.Issuer + "/rtc" }

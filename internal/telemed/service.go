@@ -15,6 +15,7 @@ import (
 	"github.com/housecall/housecall/internal/audit"
 	"github.com/housecall/housecall/internal/auth"
 	"github.com/housecall/housecall/internal/auth/account"
+	"github.com/housecall/housecall/internal/auth/oauth"
 	"github.com/housecall/housecall/internal/auth/token"
 	"github.com/housecall/housecall/internal/fhir/rest"
 	"github.com/housecall/housecall/internal/notify"
@@ -46,7 +47,10 @@ type Options struct {
 	// Webhooks receive visit events; EMR receives Zoom-style GET
 	// notifications.
 	Webhooks []Webhook
-	EMR      *EMRNotify
+	// WebhookSource lists further endpoints (registered at run time by
+	// administrators) that take events of a type; consulted per event.
+	WebhookSource func(ctx context.Context, eventType string) ([]Webhook, error)
+	EMR           *EMRNotify
 	// ICEServers returns the STUN/TURN entries for a participant (TURN REST
 	// credentials are per participant).
 	ICEServers func(participantID string) []ICEServer
@@ -57,6 +61,17 @@ type Options struct {
 	JoinTTL time.Duration
 	// InviteTTL is the default lifetime of a guest invitation; default 24 h.
 	InviteTTL time.Duration
+	// Invites issues the access tokens of invitation sessions (the
+	// authorization server); without it POST /v1/telemed/invite/session
+	// answers 503 (invitesession.go).
+	Invites InviteTokens
+	// InviteSessionLimit is the per-address rate of invitation exchanges;
+	// zero fields: two a second, burst 20.
+	InviteSessionLimit oauth.Limit
+	// Policy is the FHIR engine's access policy: it decides, without an
+	// audited read per event, which live events a subscriber may see
+	// (nil: the Encounter is read as the subscriber).
+	Policy *auth.Policy
 }
 
 // ICEServer is one STUN/TURN entry given to clients.
@@ -70,6 +85,9 @@ type ICEServer struct {
 type Service struct {
 	o        Options
 	presence presence
+	live     *liveState // waiting room and live events (waiting.go, hub.go)
+	// inviteLimit rate-limits invitation exchanges per address (invitesession.go).
+	inviteLimit *oauth.Limiter
 }
 
 // New migrates the telemed tables and returns the service.
@@ -92,7 +110,14 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if err := o.DB.Migrate(ctx, "telemed", migrations); err != nil {
 		return nil, err
 	}
-	return &Service{o: o}, nil
+	s := &Service{o: o}
+	if err := s.startLive(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.startInvites(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // SetRooms connects the media server (it is created after the service,
@@ -175,6 +200,7 @@ func (s *Service) readEncounter(ctx context.Context, id string) (encounter, int6
 	if err := json.Unmarshal(resp.Body, &e); err != nil {
 		return nil, 0, fmt.Errorf("telemed: decoding Encounter/%s: %w", id, err)
 	}
+	s.noteVisit(e, false)
 	v, _ := strconv.ParseInt(strings.Trim(strings.TrimPrefix(resp.ETag, "W/"), `"`), 10, 64)
 	return e, v, nil
 }
@@ -202,6 +228,7 @@ func (s *Service) writeEncounter(ctx context.Context, e encounter, version int64
 	if err := json.Unmarshal(resp.Body, &out); err != nil {
 		return nil, 0, fmt.Errorf("telemed: decoding the stored Encounter: %w", err)
 	}
+	s.noteVisit(out, true)
 	v, _ := strconv.ParseInt(strings.Trim(strings.TrimPrefix(resp.ETag, "W/"), `"`), 10, 64)
 	return out, v, nil
 }
@@ -290,13 +317,26 @@ func (s *Service) EndMeeting(ctx context.Context, encounterID string) (encounter
 	if s.o.Rooms != nil {
 		s.o.Rooms.CloseRoom(meetingID, "the visit has ended")
 	}
-	for _, ref := range e.participants() {
-		e.markPeriodIfOpen(ref, now)
-	}
-	e.setStatus("finished", now)
-	out, _, err := s.writeEncounter(ctx, e, version)
-	if err != nil {
-		return nil, err
+	// Closing the room makes the media server report everyone leaving,
+	// and those reports update the Encounter too: re-read on a conflict.
+	var out encounter
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			if e, version, err = s.readEncounter(ctx, encounterID); err != nil {
+				return nil, err
+			}
+		}
+		for _, ref := range e.participants() {
+			e.markPeriodIfOpen(ref, now)
+		}
+		e.setStatus("finished", now)
+		out, _, err = s.writeEncounter(ctx, e, version)
+		if err == nil {
+			break
+		}
+		if attempt == 4 || !versionConflict(err) {
+			return nil, err
+		}
 	}
 	s.event(ctx, Event{Type: "meeting.ended", EncounterID: encounterID, MeetingID: meetingID})
 	return out, nil

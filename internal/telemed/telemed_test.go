@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/housecall/housecall/internal/adminapi"
 	"github.com/housecall/housecall/internal/app"
 	"github.com/housecall/housecall/internal/auth"
 	"github.com/housecall/housecall/internal/auth/account"
@@ -71,7 +72,8 @@ type world struct {
 	tok   map[string]string // name -> access token
 }
 
-func openWorld(t *testing.T, st store.Store, dir string, rcv *receiver, hookURL string) *world {
+// openWorld assembles the app on st; configure adjusts its configuration.
+func openWorld(t *testing.T, st store.Store, dir string, rcv *receiver, hookURL string, configure ...func(*config.Config)) *world {
 	t.Helper()
 	ctx := t.Context()
 	secret := make([]byte, 32)
@@ -82,6 +84,9 @@ func openWorld(t *testing.T, st store.Store, dir string, rcv *receiver, hookURL 
 	cfg.WebhookSecret = "s3cret"
 	cfg.WebhookURL = strings.Replace(hookURL, "http://", "http://hook:pw@", 1) + "/hook"
 	cfg.EMRNotifyURL = strings.Replace(hookURL, "http://", "http://hook:pw@", 1) + "/emr"
+	for _, f := range configure {
+		f(&cfg)
+	}
 	a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})), st)
 	if err != nil {
 		t.Fatal(err)
@@ -462,5 +467,52 @@ func TestWebhookSurvivesRestart(t *testing.T) {
 	defer rcv.mu.Unlock()
 	if len(rcv.hook) != 1 || !bytes.Contains(rcv.body[0], []byte(`"meeting.created"`)) {
 		t.Fatalf("deliveries after the restart: %d", len(rcv.hook))
+	}
+}
+
+// TestRuntimeWebhooks: an endpoint an administrator registers while the
+// server runs receives the visit events its filter asks for (and only
+// those), signed with its own secret.
+func TestRuntimeWebhooks(t *testing.T) {
+	rcv := &receiver{}
+	hooks := httptest.NewServer(rcv)
+	defer hooks.Close()
+	dir := t.TempDir()
+	st, err := sqlite.Open(t.Context(), filepath.Join(dir, "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	w := openWorld(t, st, dir, rcv, hooks.URL)
+	w.seed()
+	base := strings.Replace(hooks.URL, "http://", "http://hook:pw@", 1)
+	for _, nw := range []adminapi.NewWebhook{
+		{URL: base + "/all", Secret: "runtime-secret-0123456789"},
+		{URL: base + "/ended-only", Events: []string{"meeting.ended"}},
+	} {
+		if _, err := w.a.Webhooks.Create(t.Context(), nw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, out := w.call("drX", "POST", "/v1/telemed/v2/meeting", map[string]any{"encounter": w.encounter("eA")}); code != 200 {
+		t.Fatalf("create: %d %v", code, out)
+	}
+	if err := w.a.Outbox.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	rcv.mu.Lock()
+	defer rcv.mu.Unlock()
+	got := map[string]int{}
+	for i, r := range rcv.hook {
+		if !bytes.Contains(rcv.body[i], []byte(`"meeting.created"`)) {
+			continue
+		}
+		got[r.URL.Path]++
+		if r.URL.Path == "/all" && !strings.Contains(r.Header.Get("Housecall-Signature"), "v1=") {
+			t.Errorf("the run-time endpoint's delivery is not signed: %q", r.Header.Get("Housecall-Signature"))
+		}
+	}
+	if got["/hook"] != 1 || got["/all"] != 1 || got["/ended-only"] != 0 {
+		t.Fatalf("meeting.created deliveries per endpoint: %v", got)
 	}
 }

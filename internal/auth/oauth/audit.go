@@ -36,9 +36,10 @@ type Event struct {
 	// "locked", "disabled", "bad-totp", "rate-limited", or an OAuth error
 	// code such as "invalid_grant".
 	Reason string
-	// Who: a user (SubjectKind user, Subject the user id) or a client
-	// (SubjectKind client, Subject the client id). Empty when unknown, as
-	// for a failed sign-in with an unknown address.
+	// Who: a user (SubjectKind user, Subject the user id), a client
+	// (SubjectKind client, Subject the client id) or an invitation
+	// (SubjectKind invite, Subject the invitation id). Empty when unknown,
+	// as for a failed sign-in with an unknown address.
 	SubjectKind auth.Kind
 	Subject     string
 	Role        auth.Role
@@ -48,11 +49,12 @@ type Event struct {
 	// TokenID is the jti of the access token issued or revoked.
 	TokenID string
 	Scope   string
-	// GrantType of a token request; "admin" for IssueToken.
+	// GrantType of a token request; "admin" for IssueToken, "invitation"
+	// for IssueInviteToken.
 	GrantType string
 	// Method is how the subject authenticated: "password",
 	// "password+totp", "email-code", "email-code+totp",
-	// "client_secret", "private_key_jwt", "none".
+	// "client_secret", "private_key_jwt", "none", "invitation-link".
 	Method    string
 	SourceIP  string
 	UserAgent string

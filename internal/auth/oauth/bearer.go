@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -68,8 +69,9 @@ var verifyDescriptions = []struct {
 // Checks: signature by the server's keys (RS256), typ at+jwt, iss, aud
 // (the FHIR base), exp and nbf with 10 s leeway; the jti is not revoked;
 // the user or client exists and is enabled, and the user's role and FHIR
-// resource still match the token (both looked up through caches of a few
-// seconds); the scope parses.
+// resource still match the token, or the invitation of an invitation
+// token is still active (all looked up through caches of a few seconds);
+// the scope parses.
 func (s *Server) Identify(r *http.Request) (*auth.Identity, error) {
 	vals := r.Header.Values("Authorization")
 	if len(vals) == 0 {
@@ -122,7 +124,8 @@ type subjectStatus struct {
 	display string
 }
 
-// subject returns whether a user or client may still use its tokens.
+// subject returns whether a user, client or invitation may still use its
+// tokens.
 func (s *Server) subject(ctx context.Context, kind auth.Kind, id string) (subjectStatus, error) {
 	key := string(kind) + ":" + id
 	if st, ok := s.subjCache.get(key); ok {
@@ -145,6 +148,14 @@ func (s *Server) subject(ctx context.Context, kind auth.Kind, id string) (subjec
 		}
 		if err == nil {
 			st = subjectStatus{ok: !c.Disabled, display: c.Name}
+		}
+	case auth.KindInvite:
+		if s.inviteActive != nil {
+			display, ok, err := s.inviteActive(ctx, id)
+			if err != nil {
+				return st, fmt.Errorf("oauth: checking invitation: %w", err)
+			}
+			st = subjectStatus{ok: ok, display: display}
 		}
 	}
 	s.subjCache.put(key, st)
@@ -206,6 +217,19 @@ func (s *Server) checkAccess(ctx context.Context, tok string) (*auth.Identity, t
 		}
 		if !st.ok {
 			return nil, c, invalidToken("client disabled or removed", nil)
+		}
+	case auth.KindInvite:
+		if c.ClientID != InviteClientID || role != "" || !validInviteProfile(c.FHIRUser, c.Patient) {
+			return nil, c, invalidToken("malformed token", nil)
+		}
+		if _, err := inviteScopes(c.Scope, c.Patient); err != nil {
+			return nil, c, invalidToken("malformed token", err)
+		}
+		if st, err = s.subject(ctx, auth.KindInvite, c.Subject); err != nil {
+			return nil, c, err
+		}
+		if !st.ok {
+			return nil, c, invalidToken("invitation withdrawn or expired", nil)
 		}
 	default:
 		return nil, c, invalidToken("malformed token", nil)

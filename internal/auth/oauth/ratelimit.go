@@ -99,6 +99,31 @@ func (l *limiter) sweep(now time.Time) {
 	}
 }
 
+// Limiter is the per-key token bucket the server's own endpoints use,
+// for other endpoints that face the network without credentials (the
+// Telemed API's invitation exchange).
+type Limiter struct{ l *limiter }
+
+// NewLimiter returns a Limiter; zero fields of l mean one request per
+// 100 ms with a burst of 20, now nil means time.Now.
+func NewLimiter(l Limit, now func() time.Time) *Limiter {
+	if now == nil {
+		now = time.Now
+	}
+	l = RateLimits{Token: l}.withDefaults().Token
+	return &Limiter{l: newLimiter(l, now)}
+}
+
+// Allow takes one request for key (a client address); when none is left
+// it says, in whole seconds of at least one, when to retry.
+func (l *Limiter) Allow(key string) (ok bool, retryAfter int) {
+	ok, wait := l.l.allow(key)
+	if ok {
+		return true, 0
+	}
+	return false, retryAfterSeconds(wait)
+}
+
 // retryAfterSeconds rounds a wait up to whole seconds, at least 1.
 func retryAfterSeconds(d time.Duration) int {
 	return max(1, int(math.Ceil(d.Seconds())))

@@ -69,6 +69,17 @@ type Options struct {
 	// ClientIP extracts the caller's address (rate limits, audit); nil
 	// uses the host of r.RemoteAddr. Set it when behind a trusted proxy.
 	ClientIP func(*http.Request) string
+	// InviteActive reports whether an invitation may still be used (not
+	// withdrawn, not expired) and the invited person's name for audit
+	// records; bearer checks of invitation session tokens ask it through
+	// the subject cache. Without it, invitation tokens are refused and
+	// IssueInviteToken fails.
+	InviteActive func(ctx context.Context, inviteID string) (display string, ok bool, err error)
+	// StatusCacheTTL is how long the bearer check trusts a looked-up
+	// account, client or invitation status (how long a disabled account
+	// or a withdrawn invitation may still work on another node); zero
+	// means 10 seconds.
+	StatusCacheTTL time.Duration
 }
 
 // Server is the authorization server. Create it with New.
@@ -95,6 +106,8 @@ type Server struct {
 	log         *slog.Logger
 	audit       func(context.Context, Event)
 	ipFunc      func(*http.Request) string
+	// inviteActive is Options.InviteActive.
+	inviteActive func(ctx context.Context, inviteID string) (string, bool, error)
 
 	tokenLimit, webLimit, loginLimit *limiter
 	revCache                         *ttlCache[bool]
@@ -133,6 +146,7 @@ func New(o Options) (*Server, error) {
 		codeTTL: dur(o.CodeTTL, DefaultCodeTTL), sessionIdle: dur(o.SessionIdle, DefaultSessionIdle),
 		sessionMax: dur(o.SessionMax, DefaultSessionMax),
 		now:        o.Now, rand: o.Rand, sender: o.Sender, dev: o.Dev, log: o.Logger, audit: o.Audit, ipFunc: o.ClientIP,
+		inviteActive: o.InviteActive,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -151,7 +165,7 @@ func New(o Options) (*Server, error) {
 	rl := o.RateLimits.withDefaults()
 	s.tokenLimit, s.webLimit, s.loginLimit = newLimiter(rl.Token, s.now), newLimiter(rl.Web, s.now), newLimiter(rl.Login, s.now)
 	s.revCache = newTTLCache[bool](5*time.Second, 100000, s.now)
-	s.subjCache = newTTLCache[subjectStatus](10*time.Second, 100000, s.now)
+	s.subjCache = newTTLCache[subjectStatus](dur(o.StatusCacheTTL, 10*time.Second), 100000, s.now)
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
 	}

@@ -68,7 +68,12 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, q url.Values)
 	}
 }
 
-// consent shows what the app would be granted.
+// PermissionFirstParty marks the clinic's own apps (the web app): their
+// users are not asked to approve them.
+const PermissionFirstParty = "first-party"
+
+// consent shows what the app would be granted, or, for a first-party app,
+// grants it at once.
 func (s *Server) consent(w http.ResponseWriter, r *http.Request, req authzRequest, c *account.Client, sess *session) {
 	ctx := r.Context()
 	u, ok := s.sessionUser(w, r, req, c, sess)
@@ -84,6 +89,13 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request, req authzReques
 	}
 	if len(g.scopes.Resources) == 0 && len(g.scopes.Other) == 0 {
 		s.redirectError(w, r, req, "invalid_scope", "none of the requested scopes can be granted to this user")
+		return
+	}
+	if c.HasPermission(PermissionFirstParty) && req.prompt != "consent" {
+		// The clinic's own apps act for the user already: asking them to
+		// approve their own clinic's app would only train them to click
+		// through consent screens.
+		s.issueCode(w, r, req, c, u, sess, g)
 		return
 	}
 	if req.prompt == "none" {
@@ -338,7 +350,6 @@ func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ctx := r.Context()
 	sess := s.currentSession(r)
 	if sess == nil || sess.state != stateFull {
 		http.Redirect(w, r, req.authorizeURL(), http.StatusSeeOther)
@@ -358,6 +369,13 @@ func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
 		s.redirectError(w, r, req, "invalid_scope", "none of the requested scopes can be granted to this user")
 		return
 	}
+	s.issueCode(w, r, req, c, u, sess, g)
+}
+
+// issueCode redirects to the app with an authorization code for what the
+// user approved (or a first-party app was granted without asking).
+func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, req authzRequest, c *account.Client, u *account.User, sess *session, g userGrant) {
+	ctx := r.Context()
 	code, err := newSecret(s.rand)
 	if err == nil {
 		err = s.insertCode(ctx, codeRow{

@@ -120,6 +120,10 @@ func AuditAgent(id *auth.Identity) audit.Agent {
 		a.ClientID = id.Subject
 	case auth.KindSystem:
 		a.UserName = "housecall (" + id.Display + ")"
+	case auth.KindInvite:
+		// A patient or guest holding a visit invitation: the invitation
+		// identifies them (the FHIR profile is in Who).
+		a.UserID = "invite/" + id.Subject
 	}
 	return a
 }

@@ -83,7 +83,29 @@ func profiles() []profile {
 		{name: "admin", id: &auth.Identity{Kind: auth.KindUser, Subject: "uadm", Role: auth.RoleAdmin, Scopes: mustScopes("user/*.cruds")}, allowed: all},
 		{name: "client-read", id: &auth.Identity{Kind: auth.KindClient, Subject: "c1", ClientID: "c1", Scopes: mustScopes("system/*.rs")}, allowed: readOnly},
 		{name: "client-observations", id: &auth.Identity{Kind: auth.KindClient, Subject: "c2", ClientID: "c2", Scopes: mustScopes("system/Observation.rs")}, allowed: onlyObs},
+		// Invitation sessions (telemed): the patient of a visit with the
+		// visit page's scopes, and a guest without any.
+		{name: "invite-patientA", id: &auth.Identity{Kind: auth.KindInvite, Subject: "inv1", FHIRUser: "Patient/pA", Patient: "pA",
+			ClientID: "housecall-invite", Scopes: mustScopes(inviteScopes)}, patients: []string{"pA"},
+			allowed: func(op scope.Perm, typ string) bool { return patientTypes(op, typ) && op&^invitePerms[typ] == 0 }},
+		{name: "invite-guest", id: &auth.Identity{Kind: auth.KindInvite, Subject: "inv2", FHIRUser: "RelatedPerson/r1",
+			ClientID: "housecall-invite"}, patients: []string{}, allowed: func(scope.Perm, string) bool { return false }},
 	}
+}
+
+// inviteScopes are those of a patient's invitation session
+// (telemed.PatientInviteScopes); invitePerms is what they allow, per type.
+const inviteScopes = "patient/Patient.rs patient/Encounter.rus patient/QuestionnaireResponse.crus patient/Consent.crs " +
+	"patient/Questionnaire.rs patient/Condition.rs patient/MedicationRequest.rs patient/ServiceRequest.rs " +
+	"patient/DocumentReference.rs patient/Communication.rs"
+
+var invitePerms = map[string]scope.Perm{
+	"Patient": scope.Read | scope.Search, "Encounter": scope.Read | scope.Update | scope.Search,
+	"QuestionnaireResponse": scope.Create | scope.Read | scope.Update | scope.Search,
+	"Consent":               scope.Create | scope.Read | scope.Search, "Questionnaire": scope.Read | scope.Search,
+	"Condition": scope.Read | scope.Search, "MedicationRequest": scope.Read | scope.Search,
+	"ServiceRequest": scope.Read | scope.Search, "DocumentReference": scope.Read | scope.Search,
+	"Communication": scope.Read | scope.Search,
 }
 
 // owner is the patient each seeded resource belongs to ("" for none).
@@ -210,6 +232,11 @@ func expectStatus(p profile, c matrixCase) int {
 	}
 	if c.typ == "AuditEvent" && c.op&(scope.Create|scope.Update|scope.Delete) != 0 {
 		return http.StatusForbidden
+	}
+	if c.typ != "Patient" && strings.HasPrefix(c.target, "Patient/") && p.allowed(scope.Read, "Patient") && !p.sees(c.target) {
+		// A compartment is looked up first: one of a patient the caller
+		// does not see is not found, whatever the type asked for.
+		return http.StatusNotFound
 	}
 	if !p.allowed(c.op, c.typ) {
 		return http.StatusForbidden
