@@ -111,8 +111,11 @@ func (s *Service) Invite(ctx context.Context, encounterID string, req InviteRequ
 	if err != nil {
 		return nil, err
 	}
-	meetingID := e.meetingID()
-	if meetingID == "" || s.meetingEncounter(ctx, meetingID) != encounterID || s.meetingEnded(ctx, meetingID) {
+	meetingID, err := s.meetingOf(ctx, encounterID)
+	if err != nil {
+		return nil, err
+	}
+	if meetingID == "" || s.meetingEnded(ctx, meetingID) {
 		return nil, apiErr(http.StatusNotFound, "Encounter/%s has no open meeting", encounterID)
 	}
 	allowed := id.Kind == auth.KindClient || (id.Kind == auth.KindUser && id.Role == auth.RoleAdmin) ||
@@ -260,11 +263,11 @@ func (s *Service) authenticateInvite(ctx context.Context, tok string) (Grant, er
 	}
 	// A raw invitation (the v1 guest join, or the link given straight to
 	// /rtc) passes the waiting room only once a host admitted the guest.
-	e, _, err := s.readEncounter(system(ctx), sl.E)
+	on, err := s.waitingRoomOf(ctx, sl.M)
 	if err != nil {
-		return Grant{}, fmt.Errorf("telemed: reading the invited visit: %w", err)
+		return Grant{}, err
 	}
-	if e.waitingRoom() && !isPractitioner(sl.P) {
+	if on && !isPractitioner(sl.P) {
 		if err := s.admitted(ctx, sl.E, sl.P); err != nil {
 			return Grant{}, fmt.Errorf("%w: %w", ErrJoinToken, err)
 		}

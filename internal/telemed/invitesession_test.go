@@ -327,6 +327,24 @@ func TestInviteSessionWaitingRoom(t *testing.T) {
 		if code, out := w.call(who, "GET", "/v1/telemed/v2/meeting/"+visit+"/join", nil); code != 409 {
 			t.Errorf("%s joining before admission: %d %v", who, code, out)
 		}
+		if who == "inv-patient" {
+			// The patient may write their Encounter, but turning the waiting
+			// room off there, or through the meeting call, admits nobody.
+			code, enc := w.call(who, "GET", "/fhir/r4/Encounter/"+visit, nil)
+			if code != 200 {
+				t.Fatalf("patient reading the visit: %d %v", code, enc)
+			}
+			delete(enc, "extension")
+			if code, out := w.call(who, "PUT", "/fhir/r4/Encounter/"+visit, enc); code != 200 {
+				t.Fatalf("patient updating the visit: %d %v", code, out)
+			}
+			if code, out := w.call(who, "POST", "/v1/telemed/v2/meeting", map[string]any{"encounter": enc, "waitingRoom": false}); code != 200 {
+				t.Fatalf("patient re-creating the meeting: %d %v", code, out)
+			}
+			if code, out := w.call(who, "GET", "/v1/telemed/v2/meeting/"+visit+"/join", nil); code != 409 {
+				t.Errorf("the patient skipped the waiting room by editing the Encounter: %d %v", code, out)
+			}
+		}
 		code, st := w.call(who, "POST", "/v1/telemed/v2/meeting/"+visit+"/check-in", map[string]any{})
 		if code != 200 || st["state"] != "waiting" {
 			t.Fatalf("%s checking in: %d %v", who, code, st)

@@ -88,8 +88,11 @@ func (s *Service) Join(ctx context.Context, encounterID string, anonymous bool) 
 	if err != nil {
 		return nil, err
 	}
-	meetingID := e.meetingID()
-	if meetingID == "" || s.meetingEncounter(ctx, meetingID) != encounterID {
+	meetingID, err := s.meetingOf(ctx, encounterID)
+	if err != nil {
+		return nil, err
+	}
+	if meetingID == "" {
 		return nil, apiErr(http.StatusNotFound, "Encounter/%s has no meeting; create one first", encounterID)
 	}
 	if s.meetingEnded(ctx, meetingID) || e.status() == "finished" || e.status() == "cancelled" {

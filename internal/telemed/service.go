@@ -2,6 +2,7 @@ package telemed
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -154,7 +155,11 @@ CREATE TABLE telemed_invites (
 	related_person text NOT NULL,
 	expires_at     bigint NOT NULL,
 	revoked_at     bigint
-);`}}
+);`}, {Version: 2, Name: "waiting-room flag kept by the server",
+	// The Encounter's extension mirrors it, but patients may write their
+	// own Encounter: the admission gate reads this column only.
+	SQLite:   `ALTER TABLE telemed_meetings ADD COLUMN waiting_room INTEGER NOT NULL DEFAULT 0`,
+	Postgres: `ALTER TABLE telemed_meetings ADD COLUMN waiting_room integer NOT NULL DEFAULT 0`}}
 
 // Error is an API error with a public message.
 type Error struct {
@@ -240,19 +245,27 @@ func (s *Service) CreateMeeting(ctx context.Context, e encounter, recordAudio bo
 	if e == nil || e["resourceType"] != "Encounter" {
 		return nil, apiErr(http.StatusBadRequest, "the body must be {\"encounter\": <Encounter>}")
 	}
-	if _, err := auth.Caller(ctx); err != nil {
+	caller, err := auth.Caller(ctx)
+	if err != nil {
 		return nil, apiErr(http.StatusUnauthorized, "authentication required")
 	}
 	meetingID := ""
 	if id := e.id(); id != "" {
-		if cur, _, err := s.readEncounter(ctx, id); err == nil {
-			if m := cur.meetingID(); m != "" && s.meetingEncounter(ctx, m) == id {
-				meetingID = m
-			}
+		// The server's record, not the Encounter's extension (a mirror that
+		// apps and patients can write), says which meeting the visit has.
+		if meetingID, err = s.meetingOf(ctx, id); err != nil {
+			return nil, err
 		}
 	}
 	if meetingID == "" {
 		meetingID = rest.NewUUID()
+	} else if !hostOf(caller, e.participants()) {
+		// Only a host turns the waiting room of an existing meeting on or off.
+		on, err := s.waitingRoomOf(ctx, meetingID)
+		if err != nil {
+			return nil, err
+		}
+		e.setWaitingRoom(on)
 	}
 	if _, ok := e["status"]; !ok {
 		e["status"] = "planned"
@@ -265,13 +278,47 @@ func (s *Service) CreateMeeting(ctx context.Context, e encounter, recordAudio bo
 	if err != nil {
 		return nil, err
 	}
-	_, err = s.o.DB.Exec(ctx, `INSERT INTO telemed_meetings (meeting_id, encounter_id, created_at) VALUES (?, ?, ?)
-ON CONFLICT (meeting_id) DO NOTHING`, meetingID, out.id(), s.o.Now().UnixMilli())
+	wr := 0
+	if out.waitingRoom() {
+		wr = 1
+	}
+	_, err = s.o.DB.Exec(ctx, `INSERT INTO telemed_meetings (meeting_id, encounter_id, created_at, waiting_room) VALUES (?, ?, ?, ?)
+ON CONFLICT (meeting_id) DO UPDATE SET waiting_room = excluded.waiting_room`, meetingID, out.id(), s.o.Now().UnixMilli(), wr)
 	if err != nil {
 		return nil, fmt.Errorf("telemed: recording meeting: %w", err)
 	}
 	s.event(ctx, Event{Type: "meeting.created", EncounterID: out.id(), MeetingID: meetingID})
 	return out, nil
+}
+
+// waitingRoomOf reports whether patients and guests enter the meeting only
+// once a host admitted them (the server's record, never the Encounter's
+// extension, which patients can write).
+func (s *Service) waitingRoomOf(ctx context.Context, meetingID string) (bool, error) {
+	var on int
+	err := s.o.DB.QueryRow(ctx, `SELECT waiting_room FROM telemed_meetings WHERE meeting_id = ?`, meetingID).Scan(&on)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("telemed: reading the meeting's waiting room: %w", err)
+	}
+	return on != 0, nil
+}
+
+// meetingOf returns the meeting of an Encounter ("" when it has none)
+// from the server's own record: the Encounter's extension only mirrors it.
+func (s *Service) meetingOf(ctx context.Context, encounterID string) (string, error) {
+	var id string
+	err := s.o.DB.QueryRow(ctx, `SELECT meeting_id FROM telemed_meetings WHERE encounter_id = ? ORDER BY created_at DESC LIMIT 1`,
+		encounterID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("telemed: reading the visit's meeting: %w", err)
+	}
+	return id, nil
 }
 
 // meetingEncounter returns the Encounter id of a meeting, "" if unknown.
@@ -301,8 +348,11 @@ func (s *Service) EndMeeting(ctx context.Context, encounterID string) (encounter
 	if err != nil {
 		return nil, err
 	}
-	meetingID := e.meetingID()
-	if meetingID == "" || s.meetingEncounter(ctx, meetingID) != encounterID {
+	meetingID, err := s.meetingOf(ctx, encounterID)
+	if err != nil {
+		return nil, err
+	}
+	if meetingID == "" {
 		return nil, apiErr(http.StatusNotFound, "Encounter/%s has no meeting", encounterID)
 	}
 	host := id.Kind == auth.KindClient || (id.Kind == auth.KindUser && id.Role == auth.RoleAdmin) ||

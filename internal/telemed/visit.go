@@ -248,8 +248,11 @@ func (s *Service) callVisit(ctx context.Context, encounterID string) (*visitCall
 		}
 		e = e2
 	}
-	meetingID := e.meetingID()
-	if meetingID == "" || s.meetingEncounter(ctx, meetingID) != encounterID {
+	meetingID, err := s.meetingOf(ctx, encounterID)
+	if err != nil {
+		return nil, err
+	}
+	if meetingID == "" {
 		return nil, apiErr(http.StatusNotFound, "Encounter/%s has no meeting", encounterID)
 	}
 	vc := &visitCall{id: id, e: e, meetingID: meetingID, host: hostOf(id, e.participants())}

@@ -696,8 +696,11 @@ func (s *Service) closeWaiting(ctx context.Context, encounterID string) {
 // admissionGate refuses a patient or guest the call of a meeting with a
 // waiting room until a host admitted them.
 func (s *Service) admissionGate(ctx context.Context, e encounter, id *auth.Identity, anonymous bool) error {
-	if anonymous || !e.waitingRoom() || hostOf(id, e.participants()) {
+	if anonymous || hostOf(id, e.participants()) {
 		return nil
+	}
+	if on, err := s.waitingRoomOf(ctx, e.meetingID()); err != nil || !on {
+		return err
 	}
 	return s.admitted(ctx, e.id(), id.FHIRUser)
 }
