@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useState } from "react";
+import { type ComponentType, lazy, Suspense, useEffect, useState } from "react";
 import Button from "@mui/material/Button";
 import Paper from "@mui/material/Paper";
 import Stack from "@mui/material/Stack";
@@ -14,6 +14,21 @@ import { ErrorPanel } from "./components/ErrorPanel";
 // downloads the provider board or the admin screens.
 const PatientApp = lazy(() => import("./patient/index"));
 const GuestApp = lazy(() => import("./guest/index"));
+
+// The visit screens a link opens, loaded before the first render (see
+// preloadVisit): no loading spinner and no Suspense reveal delay on the
+// patient's and guest's first screen.
+const preloaded: { patient?: ComponentType; guest?: ComponentType } = {};
+
+/** Loads the patient or guest screens when the page is a visit link. */
+export async function preloadVisit(pathname: string): Promise<void> {
+  try {
+    if (pathname === "/visit") preloaded.patient = (await import("./patient/index")).default;
+    else if (pathname === "/visit/guest") preloaded.guest = (await import("./guest/index")).default;
+  } catch {
+    // The lazy route below loads it again and shows its error.
+  }
+}
 const ProviderApp = lazy(() => import("./provider/index"));
 const AdminApp = lazy(() => import("./admin/index"));
 
@@ -93,8 +108,9 @@ export function App() {
   let page;
   if (pathname === "/") page = <Home />;
   else if (pathname === "/auth/callback") page = <Callback />;
-  else if (matchPath("/visit/guest", pathname)) page = <GuestApp />;
-  else if (matchPath("/visit", pathname) || matchPath("/me/*", pathname) || pathname === "/me") page = <PatientApp />;
+  else if (matchPath("/visit/guest", pathname)) page = preloaded.guest ? <preloaded.guest /> : <GuestApp />;
+  else if (matchPath("/visit", pathname)) page = preloaded.patient ? <preloaded.patient /> : <PatientApp />;
+  else if (matchPath("/me/*", pathname) || pathname === "/me") page = <PatientApp />;
   else if (pathname === "/board" || matchPath("/board/*", pathname)) page = <ProviderApp />;
   else if (pathname === "/admin" || matchPath("/admin/*", pathname)) page = <AdminApp />;
   else page = <NotFound />;

@@ -118,11 +118,36 @@ export const http = new Http(accessToken);
 export const fhir = new Fhir(http);
 export const telemed = new Telemed(http);
 
+// One exchange per token in flight: the main bundle starts it as soon as it
+// runs (startEarlyInvite) and the visit screens pick up the same promise.
+const inviteExchanges = new Map<string, Promise<InvitationSession>>();
+
 /** Turns an invitation into a session (replacing any other in this tab). */
-export async function startInviteSession(invite: string): Promise<InvitationSession> {
-  const anon = new Telemed(new Http(async () => null));
-  const inv = await anon.inviteSession(invite);
-  const s: InvitationSession = { kind: "invite", accessToken: inv.access_token, expiresAt: Date.now() + inv.expires_in * 1000, invite: inv };
-  setSession(s);
-  return s;
+export function startInviteSession(invite: string): Promise<InvitationSession> {
+  let p = inviteExchanges.get(invite);
+  if (!p) {
+    p = (async () => {
+      const anon = new Telemed(new Http(async () => null));
+      const inv = await anon.inviteSession(invite);
+      const s: InvitationSession = { kind: "invite", accessToken: inv.access_token, expiresAt: Date.now() + inv.expires_in * 1000, invite: inv };
+      setSession(s);
+      return s;
+    })();
+    inviteExchanges.set(invite, p);
+    // A failed exchange may be tried again ("Try again").
+    p.catch(() => inviteExchanges.delete(invite));
+  }
+  return p;
+}
+
+/**
+ * Starts the exchange of an invitation link while the visit screens are
+ * still downloading (they are a separate chunk): the page is ready a few
+ * hundred milliseconds sooner. Errors are left to the screens, which ask
+ * for the same promise.
+ */
+export function startEarlyInvite(loc: Pick<Location, "pathname" | "hash"> = window.location): void {
+  if (loc.pathname !== "/visit" && loc.pathname !== "/visit/guest") return;
+  const token = new URLSearchParams(loc.hash.replace(/^#/, "")).get("invite")?.trim();
+  if (token) startInviteSession(token).catch(() => undefined);
 }
