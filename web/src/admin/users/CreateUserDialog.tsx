@@ -1,20 +1,13 @@
 import { type FormEvent, useState } from "react";
-import Alert from "@mui/material/Alert";
-import Button from "@mui/material/Button";
-import Dialog from "@mui/material/Dialog";
-import DialogActions from "@mui/material/DialogActions";
-import DialogContent from "@mui/material/DialogContent";
-import DialogTitle from "@mui/material/DialogTitle";
 import FormControl from "@mui/material/FormControl";
 import FormControlLabel from "@mui/material/FormControlLabel";
 import FormLabel from "@mui/material/FormLabel";
 import MenuItem from "@mui/material/MenuItem";
 import Radio from "@mui/material/Radio";
 import RadioGroup from "@mui/material/RadioGroup";
-import Stack from "@mui/material/Stack";
 import TextField from "@mui/material/TextField";
 import type { Fhir } from "../../api/fhir";
-import { errorText } from "../../components/ErrorPanel";
+import { FormDialog } from "../common/FormDialog";
 import type { AdminApi, AdminUser, UserRole } from "../api";
 import { ResourcePicker } from "../common/ResourcePicker";
 import { PasswordField } from "./PasswordField";
@@ -74,82 +67,72 @@ export function CreateUserDialog(props: CreateUserDialogProps) {
   const patient = form.role === "patient";
 
   return (
-    <Dialog open onClose={busy ? undefined : props.onClose} aria-labelledby="create-user-title" fullWidth maxWidth="sm" fullScreen={fullScreen}>
-      <form onSubmit={(e) => void submit(e)} noValidate>
-        <DialogTitle id="create-user-title">Create user</DialogTitle>
-        <DialogContent>
-          <Stack spacing={2.5} sx={{ pt: 1 }}>
-            <TextField
-              id="user-email"
-              label="E-mail"
-              type="email"
-              autoComplete="off"
-              required
-              fullWidth
-              value={form.email}
-              onChange={(e) => update({ email: e.target.value })}
-              error={Boolean(errors.email)}
-              helperText={errors.email || "They sign in with this address."}
-            />
-            <TextField id="user-role" select label="Role" value={form.role} onChange={(e) => changeRole(e.target.value as UserRole)} fullWidth>
-              {ROLES.map((r) => (
-                <MenuItem key={r.value} value={r.value}>
-                  {r.label}
-                </MenuItem>
-              ))}
-            </TextField>
-            <FormControl>
-              <FormLabel id="user-record-label">Record in the health record</FormLabel>
-              <RadioGroup aria-labelledby="user-record-label" value={form.record} onChange={(e) => update({ record: e.target.value as UserForm["record"] })}>
-                <FormControlLabel value="new" control={<Radio />} label={record ? `Create a new ${types[0]} record` : "No linked record"} />
-                <FormControlLabel value="existing" control={<Radio />} label="Link an existing record" />
-              </RadioGroup>
-            </FormControl>
-            {form.record === "existing" ? (
-              <ResourcePicker
-                id="user-fhirResource"
-                fhir={props.fhir}
-                label="Existing record"
-                types={types}
-                value={form.fhirResource}
-                onChange={(v) => update({ fhirResource: v })}
-                error={errors.fhirResource}
-              />
-            ) : null}
-            <TextField
-              id="user-name"
-              label="Name"
-              autoComplete="off"
-              required={form.record === "new" && record}
-              fullWidth
-              value={form.name}
-              onChange={(e) => update({ name: e.target.value })}
-              error={Boolean(errors.name)}
-              helperText={errors.name || (form.record === "new" && record ? `The new ${types[0]} record gets this name.` : "Optional: shown in lists and the audit trail.")}
-            />
-            <PasswordField
-              id="user-password"
-              value={form.password}
-              onChange={(password) => update({ password })}
-              error={errors.password}
-              optionalHint={patient ? "Optional for patients: leave it empty and they sign in with a one-time code sent by e-mail." : undefined}
-            />
-            {failure ? (
-              <Alert severity="error" role="alert">
-                {errorText(failure)}
-              </Alert>
-            ) : null}
-          </Stack>
-        </DialogContent>
-        <DialogActions>
-          <Button onClick={props.onClose} disabled={busy}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="contained" disabled={busy}>
-            {busy ? "Creating…" : "Create user"}
-          </Button>
-        </DialogActions>
-      </form>
-    </Dialog>
+    <FormDialog
+      id="create-user"
+      title="Create user"
+      submitLabel="Create user"
+      busyLabel="Creating…"
+      busy={busy}
+      failure={failure}
+      fullScreen={fullScreen}
+      onSubmit={(e) => void submit(e)}
+      onClose={props.onClose}
+    >
+        <TextField
+          id="user-email"
+          label="E-mail"
+          type="email"
+          autoComplete="off"
+          required
+          fullWidth
+          value={form.email}
+          onChange={(e) => update({ email: e.target.value })}
+          error={Boolean(errors.email)}
+          helperText={errors.email || "They sign in with this address."}
+        />
+        <TextField id="user-role" select label="Role" value={form.role} onChange={(e) => changeRole(e.target.value as UserRole)} fullWidth>
+          {ROLES.map((r) => (
+            <MenuItem key={r.value} value={r.value}>
+              {r.label}
+            </MenuItem>
+          ))}
+        </TextField>
+        <FormControl>
+          <FormLabel id="user-record-label">Record in the health record</FormLabel>
+          <RadioGroup aria-labelledby="user-record-label" value={form.record} onChange={(e) => update({ record: e.target.value as UserForm["record"] })}>
+            <FormControlLabel value="new" control={<Radio />} label={record ? `Create a new ${types[0]} record` : "No linked record"} />
+            <FormControlLabel value="existing" control={<Radio />} label="Link an existing record" />
+          </RadioGroup>
+        </FormControl>
+        {form.record === "existing" ? (
+          <ResourcePicker
+            id="user-fhirResource"
+            fhir={props.fhir}
+            label="Existing record"
+            types={types}
+            value={form.fhirResource}
+            onChange={(v) => update({ fhirResource: v })}
+            error={errors.fhirResource}
+          />
+        ) : null}
+        <TextField
+          id="user-name"
+          label="Name"
+          autoComplete="off"
+          required={form.record === "new" && record}
+          fullWidth
+          value={form.name}
+          onChange={(e) => update({ name: e.target.value })}
+          error={Boolean(errors.name)}
+          helperText={errors.name || (form.record === "new" && record ? `The new ${types[0]} record gets this name.` : "Optional: shown in lists and the audit trail.")}
+        />
+        <PasswordField
+          id="user-password"
+          value={form.password}
+          onChange={(password) => update({ password })}
+          error={errors.password}
+          optionalHint={patient ? "Optional for patients: leave it empty and they sign in with a one-time code sent by e-mail." : undefined}
+        />
+    </FormDialog>
   );
 }

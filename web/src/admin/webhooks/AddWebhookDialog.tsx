@@ -1,11 +1,6 @@
 import { type FormEvent, useState } from "react";
-import Alert from "@mui/material/Alert";
 import Button from "@mui/material/Button";
 import Checkbox from "@mui/material/Checkbox";
-import Dialog from "@mui/material/Dialog";
-import DialogActions from "@mui/material/DialogActions";
-import DialogContent from "@mui/material/DialogContent";
-import DialogTitle from "@mui/material/DialogTitle";
 import FormControl from "@mui/material/FormControl";
 import FormControlLabel from "@mui/material/FormControlLabel";
 import FormGroup from "@mui/material/FormGroup";
@@ -15,7 +10,7 @@ import Radio from "@mui/material/Radio";
 import RadioGroup from "@mui/material/RadioGroup";
 import Stack from "@mui/material/Stack";
 import TextField from "@mui/material/TextField";
-import { errorText } from "../../components/ErrorPanel";
+import { FormDialog } from "../common/FormDialog";
 import type { AdminApi } from "../api";
 import { CopyField } from "../common/CopyField";
 import { emptyWebhookForm, EVENT_TYPES, generateSecret, toNewWebhook, validateWebhook, type WebhookErrors, type WebhookForm, webhookWarning } from "./validate";
@@ -58,91 +53,81 @@ export function AddWebhookDialog(props: { api: AdminApi; onClose: () => void; on
 
   const warning = webhookWarning(form);
   return (
-    <Dialog open onClose={busy ? undefined : props.onClose} aria-labelledby="add-webhook-title" fullWidth maxWidth="sm" fullScreen={fullScreen}>
-      <form onSubmit={(e) => void submit(e)} noValidate>
-        <DialogTitle id="add-webhook-title">Add webhook</DialogTitle>
-        <DialogContent>
-          <Stack spacing={2.5} sx={{ pt: 1 }}>
+    <FormDialog
+      id="add-webhook"
+      title="Add webhook"
+      submitLabel="Add webhook"
+      busyLabel="Adding…"
+      busy={busy}
+      failure={failure}
+      fullScreen={fullScreen}
+      onSubmit={(e) => void submit(e)}
+      onClose={props.onClose}
+    >
+        <TextField
+          id="webhook-url"
+          label="URL"
+          type="url"
+          required
+          fullWidth
+          value={form.url}
+          onChange={(e) => update({ url: e.target.value })}
+          error={Boolean(errors.url)}
+          helperText={errors.url || warning || "Housecall POSTs each event here as JSON. user:password@ in the address adds basic authentication."}
+          slotProps={{ htmlInput: { spellCheck: false } }}
+        />
+        <TextField
+          id="webhook-description"
+          label="Description"
+          fullWidth
+          value={form.description}
+          onChange={(e) => update({ description: e.target.value })}
+          error={Boolean(errors.description)}
+          helperText={errors.description || "Optional: what receives these events, e.g. “EHR integration”."}
+        />
+        <Stack spacing={1}>
+          <Stack direction={{ xs: "column", sm: "row" }} spacing={1} alignItems={{ xs: "stretch", sm: "flex-start" }}>
             <TextField
-              id="webhook-url"
-              label="URL"
-              type="url"
-              required
+              id="webhook-secret"
+              label="Signing secret"
               fullWidth
-              value={form.url}
-              onChange={(e) => update({ url: e.target.value })}
-              error={Boolean(errors.url)}
-              helperText={errors.url || warning || "Housecall POSTs each event here as JSON. user:password@ in the address adds basic authentication."}
-              slotProps={{ htmlInput: { spellCheck: false } }}
+              autoComplete="off"
+              value={form.secret}
+              onChange={(e) => update({ secret: e.target.value })}
+              error={Boolean(errors.secret)}
+              helperText={errors.secret || "Optional. Signs every delivery (Housecall-Signature header); give the same secret to the receiver. It is not shown again after saving."}
+              slotProps={{ htmlInput: { spellCheck: false, style: { fontFamily: "ui-monospace, monospace" } } }}
             />
-            <TextField
-              id="webhook-description"
-              label="Description"
-              fullWidth
-              value={form.description}
-              onChange={(e) => update({ description: e.target.value })}
-              error={Boolean(errors.description)}
-              helperText={errors.description || "Optional: what receives these events, e.g. “EHR integration”."}
-            />
-            <Stack spacing={1}>
-              <Stack direction={{ xs: "column", sm: "row" }} spacing={1} alignItems={{ xs: "stretch", sm: "flex-start" }}>
-                <TextField
-                  id="webhook-secret"
-                  label="Signing secret"
-                  fullWidth
-                  autoComplete="off"
-                  value={form.secret}
-                  onChange={(e) => update({ secret: e.target.value })}
-                  error={Boolean(errors.secret)}
-                  helperText={errors.secret || "Optional. Signs every delivery (Housecall-Signature header); give the same secret to the receiver. It is not shown again after saving."}
-                  slotProps={{ htmlInput: { spellCheck: false, style: { fontFamily: "ui-monospace, monospace" } } }}
-                />
-                <Button variant="outlined" onClick={() => update({ secret: generateSecret() })} sx={{ flexShrink: 0, mt: { sm: 1 } }}>
-                  Generate
-                </Button>
-              </Stack>
-              {form.secret && !errors.secret ? <CopyField label="Secret to give the receiver" value={form.secret} copyLabel="Copy secret" /> : null}
-            </Stack>
-            <FormControl error={Boolean(errors.events)} component="fieldset" variant="standard">
-              <FormLabel component="legend">Events to send</FormLabel>
-              <RadioGroup value={form.scope} onChange={(e) => update({ scope: e.target.value as WebhookForm["scope"] })}>
-                <FormControlLabel value="all" control={<Radio />} label="All events" />
-                <FormControlLabel value="some" control={<Radio />} label="Only the events chosen below" />
-              </RadioGroup>
-              <FormGroup sx={{ pl: 4 }}>
-                {EVENT_TYPES.map((t) => (
-                  <FormControlLabel
-                    key={t.value}
-                    disabled={form.scope === "all"}
-                    control={
-                      <Checkbox
-                        id={`webhook-event-${t.value}`}
-                        checked={form.scope === "all" || form.events.includes(t.value)}
-                        onChange={(e) => update({ events: e.target.checked ? [...form.events, t.value] : form.events.filter((x) => x !== t.value) })}
-                      />
-                    }
-                    label={`${t.label} (${t.value})`}
-                  />
-                ))}
-              </FormGroup>
-              {errors.events ? <FormHelperText>{errors.events}</FormHelperText> : null}
-            </FormControl>
-            {failure ? (
-              <Alert severity="error" role="alert">
-                {errorText(failure)}
-              </Alert>
-            ) : null}
+            <Button variant="outlined" onClick={() => update({ secret: generateSecret() })} sx={{ flexShrink: 0, mt: { sm: 1 } }}>
+              Generate
+            </Button>
           </Stack>
-        </DialogContent>
-        <DialogActions>
-          <Button onClick={props.onClose} disabled={busy}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="contained" disabled={busy}>
-            {busy ? "Adding…" : "Add webhook"}
-          </Button>
-        </DialogActions>
-      </form>
-    </Dialog>
+          {form.secret && !errors.secret ? <CopyField label="Secret to give the receiver" value={form.secret} copyLabel="Copy secret" /> : null}
+        </Stack>
+        <FormControl error={Boolean(errors.events)} component="fieldset" variant="standard">
+          <FormLabel component="legend">Events to send</FormLabel>
+          <RadioGroup value={form.scope} onChange={(e) => update({ scope: e.target.value as WebhookForm["scope"] })}>
+            <FormControlLabel value="all" control={<Radio />} label="All events" />
+            <FormControlLabel value="some" control={<Radio />} label="Only the events chosen below" />
+          </RadioGroup>
+          <FormGroup sx={{ pl: 4 }}>
+            {EVENT_TYPES.map((t) => (
+              <FormControlLabel
+                key={t.value}
+                disabled={form.scope === "all"}
+                control={
+                  <Checkbox
+                    id={`webhook-event-${t.value}`}
+                    checked={form.scope === "all" || form.events.includes(t.value)}
+                    onChange={(e) => update({ events: e.target.checked ? [...form.events, t.value] : form.events.filter((x) => x !== t.value) })}
+                  />
+                }
+                label={`${t.label} (${t.value})`}
+              />
+            ))}
+          </FormGroup>
+          {errors.events ? <FormHelperText>{errors.events}</FormHelperText> : null}
+        </FormControl>
+    </FormDialog>
   );
 }
