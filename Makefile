@@ -14,10 +14,12 @@ WEB_E2E   := tools/web-e2e/node_modules/playwright-core/package.json
 SDK_DEPS  := sdk/js/node_modules/.package-lock.json
 SDK_JS    := sdk/js/dist/housecall.mjs
 
+# Test settings, exported to the test targets only: `housecall serve` rejects
+# HOUSECALL_* variables it does not know, so they must not reach `make run`.
 # PostgreSQL for the integration tests (trust auth on this machine and in CI).
-export HOUSECALL_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+test test-short: export HOUSECALL_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 # Tests that need fixtures (FHIR examples, ../shared data, PostgreSQL) fail instead of skipping.
-export HOUSECALL_REQUIRE_FIXTURES := 1
+test: export HOUSECALL_REQUIRE_FIXTURES := 1
 
 .PHONY: all build run test test-short vet fmt generate deps bench-fhir clean sdk web web-dev
 
