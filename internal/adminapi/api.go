@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/housecall/housecall/internal/apierr"
 	"github.com/housecall/housecall/internal/audit"
 	"github.com/housecall/housecall/internal/auth"
 	"github.com/housecall/housecall/internal/auth/account"
@@ -103,10 +104,8 @@ func (a *API) route(action audit.Action, what string, fn func(*call) (int, any, 
 			status, v, err = fn(c)
 		}
 		var ae *Error
-		if err != nil && !errors.As(err, &ae) {
-			ae = &Error{Status: http.StatusInternalServerError, Message: "internal error", Cause: err}
-		}
-		if ae != nil {
+		if err != nil {
+			ae = apierr.Public(err)
 			status = ae.Status
 			if status >= 500 {
 				a.o.Logger.ErrorContext(r.Context(), "admin request failed", "route", r.Pattern, "err", ae.Cause)
@@ -119,14 +118,11 @@ func (a *API) route(action audit.Action, what string, fn func(*call) (int, any, 
 		}
 		switch {
 		case ae != nil:
-			if status == http.StatusUnauthorized {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="housecall"`)
-			}
-			writeJSON(w, status, map[string]any{"code": status, "message": ae.Message})
+			apierr.Write(w, ae)
 		case v == nil:
 			w.WriteHeader(status)
 		default:
-			writeJSON(w, status, v)
+			apierr.WriteJSON(w, status, v)
 		}
 	})
 }
@@ -199,10 +195,4 @@ func decode(r *http.Request, v any) error {
 		return errf(http.StatusBadRequest, "the body is not the expected JSON object")
 	}
 	return nil
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }

@@ -2,11 +2,11 @@ package telemed
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/housecall/housecall/internal/apierr"
 )
 
 // maxBody caps request bodies of the Telemed API.
@@ -42,31 +42,19 @@ func (s *Service) handle(fn func(*http.Request) (int, any, error)) http.Handler 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		status, v, err := fn(r)
 		if err != nil {
-			var ae *Error
-			if !errors.As(err, &ae) {
-				s.o.Logger.ErrorContext(r.Context(), "telemed request failed", "route", r.Pattern, "err", err)
-				ae = &Error{Status: http.StatusInternalServerError, Message: "internal error"}
-			} else if ae.Status >= 500 {
+			ae := apierr.Public(err)
+			if ae.Status >= 500 {
 				s.o.Logger.ErrorContext(r.Context(), "telemed request failed", "route", r.Pattern, "err", ae.Cause)
 			}
-			if ae.Status == http.StatusUnauthorized {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="housecall"`)
-			}
-			writeJSON(w, ae.Status, map[string]any{"code": ae.Status, "message": ae.Message})
+			apierr.Write(w, ae)
 			return
 		}
 		if v == nil {
 			w.WriteHeader(status)
 			return
 		}
-		writeJSON(w, status, v)
+		apierr.WriteJSON(w, status, v)
 	})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }
 
 // decode reads a JSON body under any content type (older SDKs send
@@ -168,4 +156,3 @@ func (s *Service) guestJoin(r *http.Request) (int, any, error) {
 	return http.StatusOK, jr, nil
 }
 
-var _ = slog.Default

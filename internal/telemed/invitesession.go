@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/housecall/housecall/internal/apierr"
 	"github.com/housecall/housecall/internal/auth"
 	"github.com/housecall/housecall/internal/auth/oauth"
 	"github.com/housecall/housecall/internal/store/opsql"
@@ -260,7 +261,7 @@ func (s *Service) limitInvites(next http.Handler) http.Handler {
 		}
 		if ok, retry := s.inviteLimit.Allow(ip); !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(retry))
-			writeJSON(w, http.StatusTooManyRequests, map[string]any{"code": http.StatusTooManyRequests, "message": "too many requests, retry later"})
+			apierr.Write(w, apierr.New(http.StatusTooManyRequests, "too many requests, retry later"))
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/housecall/housecall/internal/apierr"
 	"github.com/housecall/housecall/internal/audit"
 	"github.com/housecall/housecall/internal/auth"
 	"github.com/housecall/housecall/internal/auth/account"
@@ -162,37 +163,12 @@ CREATE TABLE telemed_invites (
 	Postgres: `ALTER TABLE telemed_meetings ADD COLUMN waiting_room integer NOT NULL DEFAULT 0`}}
 
 // Error is an API error with a public message.
-type Error struct {
-	Status  int
-	Message string
-	Cause   error
-}
+type Error = apierr.Error
 
-func (e *Error) Error() string {
-	if e.Cause != nil {
-		return fmt.Sprintf("%d %s: %v", e.Status, e.Message, e.Cause)
-	}
-	return fmt.Sprintf("%d %s", e.Status, e.Message)
-}
-
-func (e *Error) Unwrap() error { return e.Cause }
-
-func apiErr(status int, format string, args ...any) *Error {
-	return &Error{Status: status, Message: fmt.Sprintf(format, args...)}
-}
-
-// fhirErr passes a FHIR engine error on with its status and first message.
-func fhirErr(err error) error {
-	var fe *rest.Error
-	if errors.As(err, &fe) {
-		msg := http.StatusText(fe.Status)
-		if len(fe.Issues) > 0 {
-			msg = fe.Issues[0].Diagnostics
-		}
-		return &Error{Status: fe.Status, Message: msg, Cause: err}
-	}
-	return err
-}
+var (
+	apiErr  = apierr.New
+	fhirErr = apierr.FromFHIR // a FHIR engine error with its status and first message
+)
 
 // readEncounter reads an Encounter as the caller (the access policy
 // applies: an Encounter the caller may not see is a 404).
