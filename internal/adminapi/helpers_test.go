@@ -13,7 +13,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -26,30 +25,11 @@ import (
 	"github.com/housecall/housecall/internal/e2e/e2etest"
 	"github.com/housecall/housecall/internal/fhir/rest"
 	"github.com/housecall/housecall/internal/store"
-	"github.com/housecall/housecall/internal/store/postgres"
-	"github.com/housecall/housecall/internal/store/postgres/pgtest"
-	"github.com/housecall/housecall/internal/store/sqlite"
+	"github.com/housecall/housecall/internal/store/backend/backendtest"
 )
 
-func backends() map[string]func(t *testing.T) store.Store {
-	return map[string]func(t *testing.T) store.Store{
-		"sqlite": func(t *testing.T) store.Store {
-			st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "h.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			return st
-		},
-		"postgres": func(t *testing.T) store.Store {
-			st, err := postgres.Open(t.Context(), pgtest.URL(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			return st
-		},
-	}
+func backends() map[string]func(testing.TB) store.Store {
+	return backendtest.Openers()
 }
 
 // logBuffer keeps the process's log for the checks that nothing secret

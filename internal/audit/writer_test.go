@@ -4,30 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/housecall/housecall/internal/audit"
 	"github.com/housecall/housecall/internal/store"
-	"github.com/housecall/housecall/internal/store/postgres"
-	"github.com/housecall/housecall/internal/store/postgres/pgtest"
-	"github.com/housecall/housecall/internal/store/sqlite"
+	"github.com/housecall/housecall/internal/store/backend/backendtest"
 )
 
 func stores(t *testing.T) map[string]store.Store {
-	t.Helper()
-	lite, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "audit.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lite.Close() })
-	pg, err := postgres.Open(t.Context(), pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pg.Close() })
-	return map[string]store.Store{"sqlite": lite, "postgres": pg}
+	return backendtest.Open(t)
 }
 
 func event(i int) audit.Event {

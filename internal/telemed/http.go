@@ -155,4 +155,3 @@ func (s *Service) guestJoin(r *http.Request) (int, any, error) {
 	}
 	return http.StatusOK, jr, nil
 }
-

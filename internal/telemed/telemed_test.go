@@ -25,8 +25,7 @@ import (
 	"github.com/housecall/housecall/internal/config"
 	"github.com/housecall/housecall/internal/fhir/rest"
 	"github.com/housecall/housecall/internal/store"
-	"github.com/housecall/housecall/internal/store/postgres"
-	"github.com/housecall/housecall/internal/store/postgres/pgtest"
+	"github.com/housecall/housecall/internal/store/backend/backendtest"
 	"github.com/housecall/housecall/internal/store/sqlite"
 	"github.com/housecall/housecall/internal/telemed"
 )
@@ -186,25 +185,8 @@ func (w *world) call(who, method, path string, body any) (int, map[string]any) {
 	return resp.StatusCode, out
 }
 
-func backends(t *testing.T) map[string]func(t *testing.T) store.Store {
-	return map[string]func(t *testing.T) store.Store{
-		"sqlite": func(t *testing.T) store.Store {
-			st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "h.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			return st
-		},
-		"postgres": func(t *testing.T) store.Store {
-			st, err := postgres.Open(t.Context(), pgtest.URL(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			return st
-		},
-	}
+func backends(t *testing.T) map[string]func(testing.TB) store.Store {
+	return backendtest.Openers()
 }
 
 func meetingOf(e map[string]any) string {

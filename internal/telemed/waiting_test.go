@@ -521,7 +521,7 @@ func TestIntakeQuestionnaire(t *testing.T) {
 // follows its own visit and nothing else.
 func TestGuestEvents(t *testing.T) {
 	// One backend: the storage paths are those of TestWaitingRoom.
-	for name, open := range map[string]func(*testing.T) store.Store{"sqlite": backends(t)["sqlite"]} {
+	for name, open := range map[string]func(testing.TB) store.Store{"sqlite": backends(t)["sqlite"]} {
 		t.Run(name, func(t *testing.T) {
 			w := openWorld(t, open(t), t.TempDir(), &receiver{}, "http://127.0.0.1:9")
 			w.seed()

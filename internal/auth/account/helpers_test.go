@@ -1,32 +1,23 @@
 package account
 
 import (
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/housecall/housecall/internal/auth/credential"
+	"github.com/housecall/housecall/internal/store/backend/backendtest"
 	"github.com/housecall/housecall/internal/store/opsql"
-	"github.com/housecall/housecall/internal/store/postgres"
-	"github.com/housecall/housecall/internal/store/postgres/pgtest"
-	"github.com/housecall/housecall/internal/store/sqlite"
 )
 
 // backends returns a fresh operational database on each backend.
 func backends(t *testing.T) map[string]*opsql.DB {
 	t.Helper()
-	lite, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "acct.db"))
-	if err != nil {
-		t.Fatal(err)
+	out := map[string]*opsql.DB{}
+	for name, st := range backendtest.Open(t) {
+		out[name] = st.Ops()
 	}
-	t.Cleanup(func() { lite.Close() })
-	pg, err := postgres.Open(t.Context(), pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pg.Close() })
-	return map[string]*opsql.DB{"sqlite": lite.Ops(), "postgres": pg.Ops()}
+	return out
 }
 
 // clock is a settable test clock.

@@ -22,21 +22,17 @@ import (
 	"github.com/housecall/housecall/internal/auth/account"
 	"github.com/housecall/housecall/internal/auth/credential"
 	"github.com/housecall/housecall/internal/auth/token"
+	"github.com/housecall/housecall/internal/store/backend/backendtest"
 	"github.com/housecall/housecall/internal/store/opsql"
-	"github.com/housecall/housecall/internal/store/postgres"
-	"github.com/housecall/housecall/internal/store/postgres/pgtest"
 	"github.com/housecall/housecall/internal/store/sqlite"
 )
 
 func backends(t *testing.T) map[string]*opsql.DB {
 	t.Helper()
-	out := map[string]*opsql.DB{"sqlite": sqliteDB(t)}
-	pg, err := postgres.Open(t.Context(), pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
+	out := map[string]*opsql.DB{}
+	for name, st := range backendtest.Open(t) {
+		out[name] = st.Ops()
 	}
-	t.Cleanup(func() { pg.Close() })
-	out["postgres"] = pg.Ops()
 	return out
 }
 

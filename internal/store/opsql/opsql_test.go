@@ -2,29 +2,15 @@ package opsql_test
 
 import (
 	"errors"
-	"path/filepath"
 	"testing"
 
 	"github.com/housecall/housecall/internal/store"
+	"github.com/housecall/housecall/internal/store/backend/backendtest"
 	"github.com/housecall/housecall/internal/store/opsql"
-	"github.com/housecall/housecall/internal/store/postgres"
-	"github.com/housecall/housecall/internal/store/postgres/pgtest"
-	"github.com/housecall/housecall/internal/store/sqlite"
 )
 
 func backends(t *testing.T) map[string]store.Store {
-	t.Helper()
-	lite, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "ops.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lite.Close() })
-	pg, err := postgres.Open(t.Context(), pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pg.Close() })
-	return map[string]store.Store{"sqlite": lite, "postgres": pg}
+	return backendtest.Open(t)
 }
 
 var steps = []opsql.Step{
