@@ -1,9 +1,8 @@
-import Button from "@mui/material/Button";
 import Typography from "@mui/material/Typography";
 import { formatDate } from "../../format";
 import type { ApiClient } from "../api";
 import { type Column, ResponsiveTable } from "../common/ResponsiveTable";
-import { StatusChip } from "../users/UsersTable";
+import { EnableButton, StatusChip } from "../common/Status";
 import { grantLabel } from "./validate";
 
 const mono = { fontFamily: "ui-monospace, monospace", fontSize: "0.8125rem", overflowWrap: "anywhere" } as const;
@@ -65,22 +64,14 @@ export function ClientsTable(props: ClientsTableProps) {
       align: "right",
       cell: (c) => {
         const locked = props.protectedIds.includes(c.id);
-        return c.disabled ? (
-          <Button size="small" variant="outlined" onClick={() => props.onEnable(c)} aria-label={`Enable ${c.name}`}>
-            Enable
-          </Button>
-        ) : (
-          <Button
-            size="small"
-            variant="outlined"
-            color="error"
-            onClick={() => props.onDisable(c)}
-            aria-label={`Disable ${c.name}`}
-            disabled={locked}
-            title={locked ? "This is the Housecall web app you are using; disabling it would sign everyone out of it" : undefined}
-          >
-            Disable
-          </Button>
+        return (
+          <EnableButton
+            disabled={c.disabled}
+            name={c.name}
+            onEnable={() => props.onEnable(c)}
+            onDisable={() => props.onDisable(c)}
+            lockedReason={locked ? "This is the Housecall web app you are using; disabling it would sign everyone out of it" : undefined}
+          />
         );
       },
     },

@@ -1,10 +1,10 @@
 import Button from "@mui/material/Button";
-import Chip from "@mui/material/Chip";
 import Stack from "@mui/material/Stack";
 import Typography from "@mui/material/Typography";
 import { formatDate } from "../../format";
 import type { AdminUser } from "../api";
 import { type Column, ResponsiveTable } from "../common/ResponsiveTable";
+import { EnableButton, StatusChip } from "../common/Status";
 import { roleLabel } from "./validate";
 
 export interface UsersTableProps {
@@ -14,10 +14,6 @@ export interface UsersTableProps {
   onDisable: (u: AdminUser) => void;
   onEnable: (u: AdminUser) => void;
   onResetTotp: (u: AdminUser) => void;
-}
-
-export function StatusChip(props: { disabled: boolean }) {
-  return props.disabled ? <Chip size="small" label="Disabled" color="error" variant="outlined" /> : <Chip size="small" label="Active" color="success" variant="outlined" />;
 }
 
 export function UsersTable(props: UsersTableProps) {
@@ -66,23 +62,13 @@ export function UsersTable(props: UsersTableProps) {
         const self = u.id === props.selfId;
         return (
           <Stack direction="row" spacing={1} justifyContent={{ xs: "flex-start", sm: "flex-end" }} useFlexGap flexWrap="wrap">
-            {u.disabled ? (
-              <Button size="small" variant="outlined" onClick={() => props.onEnable(u)} aria-label={`Enable ${u.email}`}>
-                Enable
-              </Button>
-            ) : (
-              <Button
-                size="small"
-                variant="outlined"
-                color="error"
-                onClick={() => props.onDisable(u)}
-                aria-label={`Disable ${u.email}`}
-                disabled={self}
-                title={self ? "You cannot disable your own account" : undefined}
-              >
-                Disable
-              </Button>
-            )}
+            <EnableButton
+              disabled={u.disabled}
+              name={u.email}
+              onEnable={() => props.onEnable(u)}
+              onDisable={() => props.onDisable(u)}
+              lockedReason={self ? "You cannot disable your own account" : undefined}
+            />
             <Button size="small" onClick={() => props.onResetTotp(u)} disabled={!u.totp} aria-label={`Reset second factor of ${u.email}`} sx={{ whiteSpace: "nowrap" }}>
               Reset second factor
             </Button>
