@@ -140,7 +140,7 @@ func (s *Service) OnMediaEvent(ev MediaEvent) {
 	if ev.Type == "reconnected" {
 		return // the same participant, already recorded
 	}
-	patients, err := s.updateEncounter(ctx, encounterID, func(e encounter) {
+	written, err := s.updateEncounter(ctx, encounterID, func(e encounter) {
 		e.markPeriod(ev.ParticipantID, ev.Time, typ == "meeting.participant_left")
 		switch st := e.status(); {
 		case typ == "meeting.participant_joined" && present >= 2 && st != "finished" && st != "cancelled":
@@ -158,7 +158,7 @@ func (s *Service) OnMediaEvent(ev MediaEvent) {
 			desc = "left the video visit"
 		}
 		a := audit.Event{Time: ev.Time, Kind: audit.KindOperation, Outcome: audit.OutcomeSuccess, OutcomeDesc: desc,
-			Entities: []audit.Entity{{What: "Encounter/" + encounterID, Role: audit.EntityRoleDomainResource}}, Patients: patients,
+			Entities: []audit.Entity{{What: "Encounter/" + encounterID, Role: audit.EntityRoleDomainResource}}, Patients: written.patientsOf(),
 			Agent: audit.Agent{Requestor: true, UserName: ev.ParticipantID}}
 		if strings.Contains(ev.ParticipantID, "/") && !strings.HasPrefix(ev.ParticipantID, "guest/") {
 			a.Agent.Who = ev.ParticipantID
@@ -168,32 +168,36 @@ func (s *Service) OnMediaEvent(ev MediaEvent) {
 	s.event(ctx, Event{Type: typ, EncounterID: encounterID, MeetingID: ev.MeetingID, Participant: ev.ParticipantID, Time: ev.Time.UTC()})
 }
 
-// updateEncounter applies change to the current Encounter as Housecall
-// itself, retrying when a concurrent write wins; it returns the patient
-// references of the visit.
-func (s *Service) updateEncounter(ctx context.Context, id string, change func(encounter)) ([]string, error) {
+// updateEncounter applies change to the current Encounter as the caller
+// in ctx, re-reading and retrying when a concurrent write wins (the media
+// server's join and leave updates, an app); it returns what was written.
+func (s *Service) updateEncounter(ctx context.Context, id string, change func(encounter)) (encounter, error) {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		var e encounter
+		var e, out encounter
 		var v int64
 		if e, v, err = s.readEncounter(ctx, id); err != nil {
 			return nil, err
 		}
 		change(e)
-		if _, _, err = s.writeEncounter(ctx, e, v); err == nil {
-			var patients []string
-			if sub, _ := e["subject"].(map[string]any); sub != nil {
-				if r, _ := sub["reference"].(string); strings.HasPrefix(r, "Patient/") {
-					patients = []string{r}
-				}
-			}
-			return patients, nil
+		if out, _, err = s.writeEncounter(ctx, e, v); err == nil {
+			return out, nil
 		}
 		if !versionConflict(err) {
 			return nil, err
 		}
 	}
 	return nil, err
+}
+
+// patientsOf returns the visit's patient reference (its subject), for audit records.
+func (e encounter) patientsOf() []string {
+	if sub, _ := e["subject"].(map[string]any); sub != nil {
+		if r, _ := sub["reference"].(string); strings.HasPrefix(r, "Patient/") {
+			return []string{r}
+		}
+	}
+	return nil
 }
 
 // versionConflict reports whether a conditional write lost a race with

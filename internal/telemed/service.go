@@ -320,7 +320,7 @@ func (s *Service) EndMeeting(ctx context.Context, encounterID string) (encounter
 	if err != nil {
 		return nil, apiErr(http.StatusUnauthorized, "authentication required")
 	}
-	e, version, err := s.readEncounter(ctx, encounterID)
+	e, _, err := s.readEncounter(ctx, encounterID)
 	if err != nil {
 		return nil, err
 	}
@@ -344,25 +344,16 @@ func (s *Service) EndMeeting(ctx context.Context, encounterID string) (encounter
 		s.o.Rooms.CloseRoom(meetingID, "the visit has ended")
 	}
 	// Closing the room makes the media server report everyone leaving,
-	// and those reports update the Encounter too: re-read on a conflict.
-	var out encounter
-	for attempt := 0; ; attempt++ {
-		if attempt > 0 {
-			if e, version, err = s.readEncounter(ctx, encounterID); err != nil {
-				return nil, err
-			}
-		}
+	// and those reports update the Encounter too: updateEncounter re-reads
+	// on a conflict.
+	out, err := s.updateEncounter(ctx, encounterID, func(e encounter) {
 		for _, ref := range e.participants() {
 			e.markPeriodIfOpen(ref, now)
 		}
 		e.setStatus("finished", now)
-		out, _, err = s.writeEncounter(ctx, e, version)
-		if err == nil {
-			break
-		}
-		if attempt == 4 || !versionConflict(err) {
-			return nil, err
-		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	s.event(ctx, Event{Type: "meeting.ended", EncounterID: encounterID, MeetingID: meetingID})
 	return out, nil
