@@ -152,8 +152,10 @@ func TestWholeVisitInChromium(t *testing.T) {
 		got           int64
 		target, limit time.Duration
 	}{
-		{"link → waiting room", m.LinkToWaitingRoomMs, linkToWaitingTarget, linkToWaitingLimit},
-		{"link → waiting room on a phone", m.Mobile.LinkToWaitingRoomMs, linkToWaitingTarget, linkToWaitingLimit},
+		// The app's time: the script typing the intake is the person's
+		// time, and under a loaded CI machine it alone can take seconds.
+		{"link → waiting room (app time)", m.LinkToWaitingRoomMs - m.LinkToWaitingRoomPh["typing"], linkToWaitingTarget, linkToWaitingLimit},
+		{"link → waiting room on a phone (app time)", m.Mobile.LinkToWaitingRoomMs - m.Mobile.LinkToWaitingRoomPh["typing"], linkToWaitingTarget, linkToWaitingLimit},
 		{"check-in → arrival notice", m.ArrivalToNoticeMs, noticeTarget, noticeLimit},
 	} {
 		switch {
