@@ -118,13 +118,13 @@ test-short:
 	$(GO) test -short ./...
 
 bench-fhir: deps
-	$(GO) run ./tools/benchfhir
+	$(GO) run ./tools/benchfhir $(ARGS)
 
 # SFU benchmark: N two-party rooms of synthetic pion clients (VP8 720p24 ~1.5 Mbit/s + Opus),
 # server and clients in separate processes pinned to different cores. Prints a table.
 .PHONY: bench-media
 bench-media:
-	$(GO) run ./tools/benchmedia
+	$(GO) run ./tools/benchmedia $(ARGS)
 
 clean:
 	rm -rf bin

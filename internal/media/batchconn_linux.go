@@ -1,9 +1,11 @@
 package media
 
 import (
+	"encoding/binary"
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 
@@ -41,6 +43,16 @@ type batchConn struct {
 	closed chan struct{}
 	once   sync.Once
 	out    sendBatch // flusher only
+
+	// Direct path (direct.go): remote address → peer whose SRTP packets
+	// are decrypted and forwarded right here on the reader goroutine.
+	routeMu sync.Mutex
+	routes  atomic.Pointer[map[netip.AddrPort]*directPeer]
+	plain   []byte                        // reader only: decrypted packet
+	bySSRC  func(ssrc uint32) *directPeer // set before the first read
+
+	counts socketCounts
+	gso    bool // UDP segmentation offload works on this socket; flusher only
 }
 
 type queued struct {
@@ -52,7 +64,17 @@ type sendBatch struct {
 	msgs  []mmsghdr
 	iovs  []unix.Iovec
 	names []unix.RawSockaddrInet6
+	cmsgs [][]byte // one UDP_SEGMENT control message per msg
+	segs  []int    // datagrams in each msg
+	first []int    // queue index of each msg's first datagram
 }
+
+// maxSegments bounds the datagrams of one segmentation-offload send (the
+// kernel's UDP_MAX_SEGMENTS) and maxGSOBytes its payload.
+const (
+	maxSegments = 64
+	maxGSOBytes = 65000
+)
 
 const maxQueued = 4096
 
@@ -76,16 +98,20 @@ func newBatchConn(c *net.UDPConn) (net.PacketConn, error) {
 		bufs:   make([][]byte, batchSize),
 		wake:   make(chan struct{}, 1),
 		closed: make(chan struct{}),
+		plain:  make([]byte, 1500),
 		out: sendBatch{
 			msgs:  make([]mmsghdr, sendBatchSize),
 			iovs:  make([]unix.Iovec, sendBatchSize),
 			names: make([]unix.RawSockaddrInet6, sendBatchSize),
+			cmsgs: make([][]byte, sendBatchSize),
+			segs:  make([]int, sendBatchSize),
+			first: make([]int, sendBatchSize),
 		},
+		gso: gsoSupported(raw),
 	}
 	for i := range b.out.msgs {
-		b.out.msgs[i].hdr.Iov = &b.out.iovs[i]
-		b.out.msgs[i].hdr.SetIovlen(1)
 		b.out.msgs[i].hdr.Name = (*byte)(unsafe.Pointer(&b.out.names[i]))
+		b.out.cmsgs[i] = make([]byte, unix.CmsgSpace(2))
 	}
 	for i := range b.msgs {
 		b.bufs[i] = make([]byte, 1500)
@@ -101,18 +127,67 @@ func newBatchConn(c *net.UDPConn) (net.PacketConn, error) {
 
 const sendBatchSize = 64
 
-// ReadFromAddrPort implements ice.AddrPortReaderWriter.
+// ReadFromAddrPort implements ice.AddrPortReaderWriter. Media from a peer
+// on the direct path is handled here and never reaches pion.
 func (b *batchConn) ReadFromAddrPort(p []byte) (int, netip.AddrPort, error) {
-	for b.i >= b.n {
-		if err := b.fill(); err != nil {
-			return 0, netip.AddrPort{}, err
+	for {
+		for b.i >= b.n {
+			if err := b.fill(); err != nil {
+				return 0, netip.AddrPort{}, err
+			}
+		}
+		m := &b.msgs[b.i]
+		pkt := b.bufs[b.i][:m.len]
+		addr := sockaddrToAddrPort(&b.names[b.i])
+		b.i++
+		if isRTP(pkt) && b.direct(pkt, addr) {
+			continue
+		}
+		return copy(p, pkt), addr, nil
+	}
+}
+
+// direct offers an RTP packet to the direct path: first by the sender's
+// address, else by its SSRC — a peer may send from another address than
+// its selected pair's (a second host address, a new relay after a network
+// change); a packet that authenticates with that stream's keys teaches the
+// socket the address.
+func (b *batchConn) direct(pkt []byte, addr netip.AddrPort) bool {
+	if routes := b.routes.Load(); routes != nil {
+		if dp := (*routes)[addr]; dp != nil {
+			return dp.receive(pkt, b.plain, false)
 		}
 	}
-	m := &b.msgs[b.i]
-	n := copy(p, b.bufs[b.i][:m.len])
-	addr := sockaddrToAddrPort(&b.names[b.i])
-	b.i++
-	return n, addr, nil
+	if b.bySSRC == nil {
+		return false
+	}
+	dp := b.bySSRC(binary.BigEndian.Uint32(pkt[8:12]))
+	if dp == nil || !dp.receive(pkt, b.plain, true) {
+		return false
+	}
+	dp.learnRoute(b, addr)
+	return true
+}
+
+// setLookup installs the SSRC lookup; before the socket is first read.
+func (b *batchConn) setLookup(f func(uint32) *directPeer) { b.bySSRC = f }
+
+// setRoute sends what arrives from addr to dp (nil: back to pion).
+func (b *batchConn) setRoute(addr netip.AddrPort, dp *directPeer) {
+	b.routeMu.Lock()
+	defer b.routeMu.Unlock()
+	next := map[netip.AddrPort]*directPeer{}
+	if old := b.routes.Load(); old != nil {
+		for k, v := range *old {
+			next[k] = v
+		}
+	}
+	if dp == nil {
+		delete(next, addr)
+	} else {
+		next[addr] = dp
+	}
+	b.routes.Store(&next)
 }
 
 func (b *batchConn) fill() error {
@@ -135,6 +210,8 @@ func (b *batchConn) fill() error {
 		return errno
 	}
 	b.n, b.i = int(n), 0
+	b.counts.readCalls.Add(1)
+	b.counts.readDatagrams.Add(uint64(n))
 	return nil
 }
 
@@ -203,33 +280,91 @@ func (b *batchConn) flushLoop() {
 
 // send writes up to sendBatchSize datagrams; errors are dropped, as UDP
 // errors would be.
+//
+// With UDP segmentation offload (Linux 4.18+), consecutive datagrams to the
+// same address that are all of one size except a shorter last one — the
+// packets of one video frame — leave as one message: the kernel runs its
+// UDP/IP send path and wakes the receiver once for the whole group, and a
+// NIC that offloads segmentation cuts them up in hardware.
 func (b *batchConn) send(q []queued) {
 	o := &b.out
-	for i := range q {
-		o.iovs[i].Base = unsafe.SliceData(q[i].buf)
-		o.iovs[i].SetLen(len(q[i].buf))
-		o.msgs[i].hdr.Namelen = addrPortToSockaddr(q[i].addr, &o.names[i])
-		o.msgs[i].len = 0
+	nm := 0
+	for i := 0; i < len(q); nm++ {
+		j := i + 1
+		if b.gso {
+			size, total := len(q[i].buf), len(q[i].buf)
+			for j < len(q) && j-i < maxSegments && q[j].addr == q[i].addr &&
+				len(q[j-1].buf) == size && len(q[j].buf) <= size && total+len(q[j].buf) <= maxGSOBytes {
+				total += len(q[j].buf)
+				j++
+			}
+		}
+		for k := i; k < j; k++ {
+			o.iovs[k].Base = unsafe.SliceData(q[k].buf)
+			o.iovs[k].SetLen(len(q[k].buf))
+		}
+		m := &o.msgs[nm]
+		m.hdr.Iov = &o.iovs[i]
+		m.hdr.SetIovlen(j - i)
+		m.hdr.Namelen = addrPortToSockaddr(q[i].addr, &o.names[nm])
+		m.len = 0
+		if j-i > 1 {
+			c := o.cmsgs[nm]
+			h := (*unix.Cmsghdr)(unsafe.Pointer(&c[0]))
+			h.Level, h.Type = unix.SOL_UDP, unix.UDP_SEGMENT
+			h.SetLen(unix.CmsgLen(2))
+			*(*uint16)(unsafe.Pointer(&c[unix.CmsgLen(0)])) = uint16(len(q[i].buf))
+			m.hdr.Control = &c[0]
+			m.hdr.SetControllen(len(c))
+		} else {
+			m.hdr.Control = nil
+			m.hdr.SetControllen(0)
+		}
+		o.segs[nm], o.first[nm] = j-i, i
+		i = j
 	}
-	for sent := 0; sent < len(q); {
+	for sent := 0; sent < nm; {
 		var (
 			n     uintptr
 			errno syscall.Errno
 		)
 		err := b.raw.Write(func(fd uintptr) bool {
-			n, _, errno = unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&o.msgs[sent])), uintptr(len(q)-sent), 0, 0, 0)
+			n, _, errno = unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&o.msgs[sent])), uintptr(nm-sent), 0, 0, 0)
 			return errno != unix.EAGAIN
 		})
 		if err != nil {
 			return
 		}
+		b.counts.writeCalls.Add(1)
 		if errno != 0 {
-			sent++ // skip the datagram the kernel refused
+			if o.segs[sent] > 1 && (errno == unix.EIO || errno == unix.EINVAL || errno == unix.EOPNOTSUPP) {
+				// The device cannot segment (some drivers without checksum
+				// offload): send the rest one by one from now on.
+				b.gso = false
+				b.send(q[o.first[sent]:])
+				return
+			}
+			sent++ // skip the message the kernel refused
 			continue
+		}
+		for k := sent; k < sent+int(n); k++ {
+			b.counts.writeDatagrams.Add(uint64(o.segs[k]))
 		}
 		sent += int(n)
 	}
 }
+
+// gsoSupported reports whether the kernel knows UDP_SEGMENT.
+func gsoSupported(raw syscall.RawConn) bool {
+	ok := false
+	_ = raw.Control(func(fd uintptr) {
+		_, err := unix.GetsockoptInt(int(fd), unix.IPPROTO_UDP, unix.UDP_SEGMENT)
+		ok = err == nil
+	})
+	return ok
+}
+
+func (b *batchConn) socketCounts() *socketCounts { return &b.counts }
 
 // Close stops the flusher and closes the socket.
 func (b *batchConn) Close() error {

@@ -34,7 +34,10 @@ func (p *participant) handle(ctx context.Context, m signal.Message) error {
 	case *signal.Subscription:
 		return p.onSubscription(b)
 	case *signal.Chat:
-		return p.onChat(ctx, b.Text)
+		return p.onChat(ctx, m.ID, b.Text)
+	case *signal.Ping:
+		p.sendRaw(signal.MustEncode(signal.TypePong, m.ID, &signal.Ping{}))
+		return nil
 	case *signal.Remove:
 		return p.onRemove(b)
 	case *signal.Leave:
@@ -103,6 +106,7 @@ func (p *participant) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiv
 		return
 	}
 	p.log.Debug("track", "id", id, "rid", remote.RID(), "codec", remote.Codec().MimeType)
+	p.routeLayer(l)
 	go l.readLoop()
 	if created {
 		p.room.publish(up)
@@ -275,7 +279,9 @@ func (p *participant) onSubscription(b *signal.Subscription) error {
 	return nil
 }
 
-func (p *participant) onChat(ctx context.Context, text string) error {
+// onChat stores and relays a chat message. The sender's copy carries the
+// id of its chat message, which acknowledges it.
+func (p *participant) onChat(ctx context.Context, id, text string) error {
 	if fn := p.srv.opts.OnChat; fn != nil {
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		err := fn(cctx, p.room.id, p.grant, text)
@@ -284,12 +290,14 @@ func (p *participant) onChat(ctx context.Context, text string) error {
 			return softErr(signal.CodeChatFailed, "the message could not be stored", err)
 		}
 	}
-	p.room.broadcast(p.room.members(), signal.TypeChat, &signal.Chat{
+	msg := &signal.Chat{
 		Text:      text,
 		MessageID: p.srv.randomID(9),
 		From:      &signal.ParticipantRef{ID: p.id, Name: p.grant.Name, Role: p.grant.Role},
 		Time:      p.srv.opts.Now().UnixMilli(),
-	})
+	}
+	p.room.broadcast(p.room.membersExcept(p), signal.TypeChat, msg)
+	p.sendRaw(signal.MustEncode(signal.TypeChat, id, msg))
 	return nil
 }
 

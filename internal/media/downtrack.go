@@ -63,6 +63,12 @@ type downTrack struct {
 	scratch     []byte
 	ring        []sentPacket // video only: for retransmissions
 	octets      uint64       // payload octets, for sender reports
+	// SRTP rollover counter of the highest sequence number sent, so that
+	// the direct path continues where pion's writer left off.
+	roc      uint32
+	hiSeq    uint16
+	sentAny  bool
+	directTx bool // this stream is encrypted by the direct path
 
 	packets, bytes atomic.Uint64
 	resent         atomic.Uint64
@@ -252,6 +258,18 @@ func (d *downTrack) write(seq uint16, ts uint32, marker bool, payload []byte) bo
 	h.Extensions = h.Extensions[:0]
 	if d.twccID != 0 {
 		d.sub.bwe.stamp(h, d.twccID, 12+8+len(payload))
+	}
+	newest := !d.sentAny || int16(seq-d.hiSeq) > 0
+	if newest {
+		if d.sentAny && seq < d.hiSeq {
+			d.roc++
+		}
+		d.sentAny, d.hiSeq = true, seq
+	}
+	// A stream moves to the direct path on its newest packet only, so that
+	// the rollover counter handed over is the one of that packet.
+	if dp := d.sub.direct.Load(); dp != nil && (d.directTx || newest) && dp.send(d, h, payload) {
+		return true
 	}
 	_, err := d.writer.WriteRTP(h, payload)
 	return err == nil

@@ -28,24 +28,48 @@ func (h *harness) waitMedia(rx *mediatest.Client, src string, keyframes, frames 
 }
 
 func TestTwoParticipantsExchangeAudioAndVideo(t *testing.T) {
-	h := newHarness(t, nil)
-	a := h.dial("visit-1", "Practitioner/1", RoleHost, nil)
-	b := h.dial("visit-1", "Patient/2", RoleParticipant, nil)
-	if got := b.Joined().Profile.Mode; got != signal.ModeTwoParty {
-		t.Fatalf("profile = %q, want two-party", got)
-	}
-	for _, c := range []struct{ rx, tx *mediatest.Client }{{a, b}, {b, a}} {
-		h.waitMedia(c.rx, c.tx.ID(), 2, 24, 50)
-		v, _ := from(c.rx, c.tx.ID(), "camera")
-		if v.Width != 1280 || v.Height != 720 {
-			t.Errorf("%s sees %s's keyframes at %dx%d, want 1280x720", c.rx.ID(), c.tx.ID(), v.Width, v.Height)
-		}
-	}
-	if ps := h.srv.Participants("visit-1"); len(ps) != 2 {
-		t.Fatalf("Participants = %d, want 2", len(ps))
-	}
-	st := h.srv.Stats()
-	if st.PacketsOut == 0 || st.PacketsIn == 0 || st.Rooms != 1 || st.Participants != 2 {
-		t.Fatalf("Stats = %+v", st)
+	for _, tt := range []struct {
+		name   string
+		direct bool
+	}{
+		{"direct path", true},
+		{"pion's pipeline only", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, func(o *Options) { o.DisableDirectPath = !tt.direct })
+			a := h.dial("visit-1", "Practitioner/1", RoleHost, nil)
+			b := h.dial("visit-1", "Patient/2", RoleParticipant, nil)
+			if got := b.Joined().Profile.Mode; got != signal.ModeTwoParty {
+				t.Fatalf("profile = %q, want two-party", got)
+			}
+			for _, c := range []struct{ rx, tx *mediatest.Client }{{a, b}, {b, a}} {
+				h.waitMedia(c.rx, c.tx.ID(), 2, 24, 50)
+				v, _ := from(c.rx, c.tx.ID(), "camera")
+				if v.Width != 1280 || v.Height != 720 {
+					t.Errorf("%s sees %s's keyframes at %dx%d, want 1280x720", c.rx.ID(), c.tx.ID(), v.Width, v.Height)
+				}
+			}
+			if ps := h.srv.Participants("visit-1"); len(ps) != 2 {
+				t.Fatalf("Participants = %d, want 2", len(ps))
+			}
+			st := h.srv.Stats()
+			if st.PacketsOut == 0 || st.PacketsIn == 0 || st.Rooms != 1 || st.Participants != 2 {
+				t.Fatalf("Stats = %+v", st)
+			}
+			t.Logf("in %d (direct %d), out %d (direct %d), handed back to pion %d",
+				st.PacketsIn, st.DirectIn, st.PacketsOut, st.DirectOut, st.DirectFallbacks)
+			if !tt.direct {
+				if st.DirectIn+st.DirectOut != 0 {
+					t.Fatalf("direct path used while disabled: %+v", st)
+				}
+				return
+			}
+			// All but the first packets of each stream (before DTLS was up
+			// and the tracks known) take the direct path both ways.
+			if st.DirectIn < st.PacketsIn*8/10 || st.DirectOut < st.PacketsOut*8/10 || st.DirectFallbacks != 0 {
+				t.Fatalf("direct path carried %d of %d packets in and %d of %d out, %d fallbacks",
+					st.DirectIn, st.PacketsIn, st.DirectOut, st.PacketsOut, st.DirectFallbacks)
+			}
+		})
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"github.com/housecall/housecall/internal/media/pionlog"
 	"net"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/ice/v4"
@@ -29,6 +31,15 @@ type engine struct {
 	tcpLn    net.Listener
 	udpAddrs []net.Addr
 	api      *webrtc.API
+	// directSocks are the ICE sockets that can carry the direct path.
+	directSocks []directSocket
+	ssrcs       sync.Map // uint32 → *directPeer: streams on the direct path
+	counts      []*socketCounts
+}
+
+// socketCounts are a batched ICE socket's system calls and datagrams.
+type socketCounts struct {
+	readCalls, readDatagrams, writeCalls, writeDatagrams atomic.Uint64
 }
 
 // videoFeedback is what subscribers and publishers may ask of a video stream.
@@ -132,6 +143,13 @@ func newEngine(o *Options) (*engine, error) {
 			return nil, fmt.Errorf("ICE UDP socket: %w", err)
 		}
 		e.udpConns = append(e.udpConns, bc)
+		if ds, ok := bc.(directSocket); ok {
+			ds.setLookup(e.directBySSRC)
+			e.directSocks = append(e.directSocks, ds)
+		}
+		if c, ok := bc.(interface{ socketCounts() *socketCounts }); ok {
+			e.counts = append(e.counts, c.socketCounts())
+		}
 		e.udpAddrs = append(e.udpAddrs, conn.LocalAddr())
 		muxes = append(muxes, ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: bc, Logger: logs.NewLogger("ice-udp-mux")}))
 	}

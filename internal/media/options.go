@@ -111,6 +111,10 @@ type Options struct {
 	// Loopback binds ICE to loopback only, includes loopback candidates and
 	// disables mDNS: for tests and benchmarks on one machine.
 	Loopback bool
+	// DisableDirectPath keeps all media on pion's own receive and send
+	// pipeline instead of the SFU's direct path (direct.go): for
+	// comparison and diagnosis only; it costs about a third more CPU.
+	DisableDirectPath bool
 	// OnEvent receives room events in order, from one goroutine; it should
 	// not block for long.
 	OnEvent func(Event)
@@ -187,4 +191,12 @@ type Stats struct {
 	BytesOut     uint64
 	NACKs        uint64 // NACK feedback received from subscribers
 	PLIs         uint64 // keyframe requests sent to publishers
+	// DirectIn and DirectOut count RTP packets that took the direct path
+	// (decrypted on the socket's reader, encrypted straight to the socket);
+	// DirectFallbacks those it handed back to pion.
+	DirectIn, DirectOut, DirectFallbacks uint64
+	// ReadCalls and WriteCalls are the ICE sockets' batched system calls
+	// (recvmmsg, sendmmsg), ReadDatagrams and WriteDatagrams what they
+	// carried (Linux only).
+	ReadCalls, ReadDatagrams, WriteCalls, WriteDatagrams uint64
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -33,6 +34,7 @@ type participant struct {
 	twccMu       sync.Mutex
 	twccRec      *twcc.Recorder
 	twccPending  int
+	direct       atomic.Pointer[directPeer] // set once connected over UDP
 
 	mu           sync.Mutex
 	conn         *sigConn
@@ -82,6 +84,16 @@ func newParticipant(r *room, g Grant) (*participant, error) {
 	pc.OnTrack(p.onTrack)
 	pc.OnICECandidate(p.neg.onLocalCandidate)
 	pc.OnICEConnectionStateChange(p.onICEState)
+	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		if s == webrtc.PeerConnectionStateConnected {
+			p.setupDirect()
+		}
+	})
+	pc.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(func(*webrtc.ICECandidatePair) {
+		if p.direct.Load() != nil { // before DTLS is up, Connected sets it up
+			p.setupDirect()
+		}
+	})
 	p.stop = make(chan struct{})
 	go p.rtcpLoop()
 	return p, nil
@@ -315,6 +327,9 @@ func (p *participant) terminate(last []byte, reason string) bool {
 
 func (p *participant) closePC() {
 	p.stopOnce.Do(func() { close(p.stop) })
+	if dp := p.direct.Load(); dp != nil {
+		dp.close()
+	}
 	if err := p.pc.Close(); err != nil {
 		p.log.Debug("close peer connection", "err", err)
 	}
@@ -374,5 +389,10 @@ func (p *participant) addStats(st *Stats) {
 	for _, d := range p.subs {
 		st.PacketsOut += d.packets.Load()
 		st.BytesOut += d.bytes.Load()
+	}
+	if dp := p.direct.Load(); dp != nil && !dp.isClosed() {
+		st.DirectIn += dp.rxPackets.Load()
+		st.DirectOut += dp.txPackets.Load()
+		st.DirectFallbacks += dp.rxFallbacks.Load()
 	}
 }

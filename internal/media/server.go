@@ -30,6 +30,7 @@ type Server struct {
 	// that the hot path never touches a shared cache line.
 	gone struct {
 		packetsIn, packetsOut, bytesIn, bytesOut atomic.Uint64
+		directIn, directOut, directFallbacks     atomic.Uint64
 	}
 	nacks atomic.Uint64
 	plis  atomic.Uint64
@@ -214,6 +215,16 @@ func (s *Server) Stats() Stats {
 		BytesOut:   s.gone.bytesOut.Load(),
 		NACKs:      s.nacks.Load(),
 		PLIs:       s.plis.Load(),
+
+		DirectIn:        s.gone.directIn.Load(),
+		DirectOut:       s.gone.directOut.Load(),
+		DirectFallbacks: s.gone.directFallbacks.Load(),
+	}
+	for _, c := range s.eng.counts {
+		st.ReadCalls += c.readCalls.Load()
+		st.ReadDatagrams += c.readDatagrams.Load()
+		st.WriteCalls += c.writeCalls.Load()
+		st.WriteDatagrams += c.writeDatagrams.Load()
 	}
 	for _, r := range s.roomList() {
 		st.Rooms++

@@ -274,16 +274,32 @@ func TestRoomLimitsAndModeration(t *testing.T) {
 			t.Fatalf("muted audio still forwarded: %d -> %d", s1.Packets, s2.Packets)
 		}
 	})
+	t.Run("ping is answered with a pong of the same id", func(t *testing.T) {
+		if err := pat.SendRaw(signal.MustEncode(signal.TypePing, "k9", &signal.Ping{})); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pat.WaitFor(ctx, func(m signal.Message) bool { return m.Type == signal.TypePong && m.ID == "k9" }); err != nil {
+			t.Fatal(err)
+		}
+	})
 	t.Run("chat is stored then relayed", func(t *testing.T) {
-		if err := pat.Send(signal.TypeChat, &signal.Chat{Text: "hello doctor"}); err != nil {
+		if err := pat.SendRaw(signal.MustEncode(signal.TypeChat, "c1", &signal.Chat{Text: "hello doctor"})); err != nil {
 			t.Fatal(err)
 		}
 		m, err := host.WaitType(ctx, signal.TypeChat)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c := m.Body.(*signal.Chat); c.Text != "hello doctor" || c.From == nil || c.From.ID != pat.ID() {
-			t.Fatalf("chat = %+v", c)
+		if c := m.Body.(*signal.Chat); c.Text != "hello doctor" || c.From == nil || c.From.ID != pat.ID() || m.ID != "" {
+			t.Fatalf("chat = %+v (id %q)", c, m.ID)
+		}
+		// The sender's copy acknowledges its message by id.
+		ack, err := pat.WaitType(ctx, signal.TypeChat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := ack.Body.(*signal.Chat); ack.ID != "c1" || c.MessageID != m.Body.(*signal.Chat).MessageID {
+			t.Fatalf("sender's copy = %+v (id %q)", c, ack.ID)
 		}
 		if len(chats) != 1 || chats[0] != "visit-l|Patient/2|hello doctor" {
 			t.Fatalf("stored chats = %v", chats)

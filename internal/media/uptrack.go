@@ -310,8 +310,11 @@ type layer struct {
 	expected, received atomic.Uint64
 	highestExt         atomic.Uint32
 	jitterUs           atomic.Int64
-	rs                 recvState // read goroutine only
-	nack               nackGen   // read goroutine only
+	hmu                sync.Mutex // serialises handle
+	rs                 recvState  // under hmu
+	nack               nackGen    // under hmu
+	info               rtpInfo    // under hmu
+	vp8                vp8Desc    // under hmu
 
 	srMu sync.Mutex // last sender report from the publisher
 	lsr  uint32
@@ -335,63 +338,84 @@ type rateState struct {
 	at    int64
 }
 
-// readLoop is the hot path: read, parse, fan out.
+// readLoop reads the layer through pion's receive pipeline. Once the
+// owner has a direct path (direct.go) the layer's packets arrive there
+// instead, and this loop only sees the few that were already in pion's
+// buffers, retransmissions on a separate RTX stream, and everything when
+// the connection cannot take the direct path (ICE over TCP).
 func (l *layer) readLoop() {
 	defer l.up.layerDone()
+	defer l.up.owner.unrouteLayer(l)
 	go l.drainRTCP()
-	up := l.up
-	video := up.mediaKind == webrtc.RTPCodecTypeVideo
 	buf := make([]byte, 1500)
-	var (
-		info rtpInfo
-		vp8  vp8Desc
-	)
 	for {
 		n, _, err := l.remote.Read(buf)
 		if err != nil {
 			return
 		}
-		pkt := buf[:n]
-		if !parseRTP(pkt, &info) || info.payloadEnd == info.payloadOff {
-			continue // malformed or padding only (bandwidth probes)
+		l.handle(buf[:n], nanotime())
+	}
+}
+
+// handle is the hot path: parse, account, fan out one decrypted RTP
+// packet. It runs on whichever path delivered the packet; hmu keeps the
+// reception state consistent when both do.
+func (l *layer) handle(pkt []byte, now int64) {
+	l.hmu.Lock()
+	defer l.hmu.Unlock()
+	up := l.up
+	video := up.mediaKind == webrtc.RTPCodecTypeVideo
+	info := &l.info
+	if !parseRTP(pkt, info) {
+		return
+	}
+	size := len(pkt)
+	if info.payloadEnd == info.payloadOff {
+		size = 0 // probes do not count towards the layer's bitrate
+	}
+	fresh, ext := l.account(info, size, now)
+	if up.twccID != 0 {
+		if x := info.extension(pkt, up.twccID); len(x) >= 2 {
+			up.owner.recordTWCC(info.ssrc, uint16(x[0])<<8|uint16(x[1]), now)
 		}
-		now := nanotime()
-		fresh, ext := l.account(&info, n, now)
-		if up.twccID != 0 {
-			if x := info.extension(pkt, up.twccID); len(x) >= 2 {
-				up.owner.recordTWCC(info.ssrc, uint16(x[0])<<8|uint16(x[1]), now)
-			}
+	}
+	if video {
+		if missing := l.nack.received(ext, now); len(missing) > 0 {
+			l.sendNACK(missing)
 		}
-		if video {
-			if missing := l.nack.received(ext, now); len(missing) > 0 {
-				l.sendNACK(missing)
-			}
-		}
-		keyframe := false
-		if video && fresh { // a late (retransmitted) keyframe start cannot begin a stream: its successors are gone
-			payload := pkt[info.payloadOff:info.payloadEnd]
-			if up.ck == codecVP8 {
-				if parseVP8(payload, &vp8) && vp8.keyframe {
-					keyframe = true
-					if vp8.width > 0 {
-						l.width.Store(int32(vp8.width))
-						l.height.Store(int32(vp8.height))
-					}
+	}
+	if info.payloadEnd == info.payloadOff {
+		// Padding only: a bandwidth probe (Chrome probes on the media SSRC
+		// when RTX is not negotiated). It must be in the transport-wide
+		// feedback — a probe reported lost caps the sender's estimate — and
+		// its sequence number must not be NACKed, but it is not forwarded.
+		return
+	}
+	keyframe := false
+	if video && fresh { // a late (retransmitted) keyframe start cannot begin a stream: its successors are gone
+		payload := pkt[info.payloadOff:info.payloadEnd]
+		if up.ck == codecVP8 {
+			vp8 := &l.vp8
+			if parseVP8(payload, vp8) && vp8.keyframe {
+				keyframe = true
+				if vp8.width > 0 {
+					l.width.Store(int32(vp8.width))
+					l.height.Store(int32(vp8.height))
 				}
-			} else {
-				keyframe = isKeyframeStart(up.ck, payload)
 			}
-		} else if up.audioLevelID != 0 {
-			if ext := info.extension(pkt, up.audioLevelID); len(ext) > 0 {
-				up.owner.speech.add(ext[0] & 0x7f)
-			}
+		} else {
+			keyframe = isKeyframeStart(up.ck, payload)
 		}
-		if up.serverMuted.Load() {
-			continue
+	} else if up.audioLevelID != 0 {
+		if ext := info.extension(pkt, up.audioLevelID); len(ext) > 0 {
+			up.owner.speech.add(ext[0] & 0x7f)
 		}
-		for _, d := range *up.subs.Load() {
-			d.forward(l, pkt, &info, keyframe, now)
-		}
+	}
+	if up.serverMuted.Load() {
+		return
+	}
+	for _, d := range *up.subs.Load() {
+		d.forward(l, pkt, info, keyframe, now)
 	}
 }
 

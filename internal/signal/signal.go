@@ -28,6 +28,7 @@ const (
 	TypeSubscription Type = "subscription"
 	TypeRemove       Type = "remove"
 	TypeLeave        Type = "leave"
+	TypePing         Type = "ping"
 )
 
 // Messages sent in both directions.
@@ -54,6 +55,7 @@ const (
 	TypeLayerChanged      Type = "layer-changed"
 	TypeRoomClosed        Type = "room-closed"
 	TypeError             Type = "error"
+	TypePong              Type = "pong"
 )
 
 // Message is one decoded, validated message. Body is a pointer to the
@@ -85,6 +87,7 @@ var bodies = map[Type]struct {
 	TypeSubscription:      {func() validator { return new(Subscription) }, true},
 	TypeRemove:            {func() validator { return new(Remove) }, true},
 	TypeLeave:             {func() validator { return new(Leave) }, true},
+	TypePing:              {func() validator { return new(Ping) }, true},
 	TypeOffer:             {func() validator { return new(SessionDescription) }, true},
 	TypeAnswer:            {func() validator { return new(SessionDescription) }, true},
 	TypeCandidate:         {func() validator { return new(Candidate) }, true},
@@ -103,6 +106,7 @@ var bodies = map[Type]struct {
 	TypeLayerChanged:      {func() validator { return new(LayerChanged) }, false},
 	TypeRoomClosed:        {func() validator { return new(RoomClosed) }, false},
 	TypeError:             {func() validator { return new(Error) }, false},
+	TypePong:              {func() validator { return new(Ping) }, false},
 }
 
 type validator interface{ validate() error }

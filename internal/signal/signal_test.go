@@ -26,6 +26,7 @@ func TestDecodeValid(t *testing.T) {
 		{"unknown fields ignored", `{"v":1,"type":"leave","data":{"reason":"bye","future":42}}`,
 			Message{Type: TypeLeave, Body: &Leave{Reason: "bye"}}},
 		{"no data", `{"v":1,"type":"leave"}`, Message{Type: TypeLeave, Body: &Leave{}}},
+		{"ping", `{"v":1,"type":"ping","id":"k9"}`, Message{Type: TypePing, ID: "k9", Body: &Ping{}}},
 		{"moderator mute", `{"v":1,"type":"mute","data":{"participantId":"p2","kind":"microphone","muted":true}}`,
 			Message{Type: TypeMute, Body: &Mute{ParticipantID: "p2", Kind: KindMicrophone, Muted: true}}},
 		{"chat", `{"v":1,"type":"chat","data":{"text":"hello\nthere"}}`,

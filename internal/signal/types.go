@@ -114,6 +114,10 @@ type Mute struct {
 	By            string    `json:"by,omitempty"`
 }
 
+// Ping asks the server for a pong carrying the same id: a client's
+// keepalive for the signalling connection. Pong has the same (empty) body.
+type Ping struct{}
+
 // Chat is a text message to everyone in the room. The server fills From,
 // MessageID and Time when it relays it.
 type Chat struct {

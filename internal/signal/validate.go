@@ -240,6 +240,8 @@ func (m *Mute) validate() error {
 	return checkID("by", m.By, true)
 }
 
+func (m *Ping) validate() error { return nil }
+
 func (m *Chat) validate() error {
 	if strings.TrimSpace(m.Text) == "" {
 		return invalid("text is required")

@@ -39,6 +39,7 @@ type config struct {
 	keepGoing    bool
 	cpuProfile   string
 	serverBinary string
+	pionPath     bool
 }
 
 func main() {
@@ -62,6 +63,7 @@ func main() {
 	flag.IntVar(&cfg.clientCPU, "client-cpu", 1, "core for the client process")
 	flag.BoolVar(&cfg.keepGoing, "keep-going", false, "continue after a step with ≥ 1 % loss")
 	flag.StringVar(&cfg.cpuProfile, "server-cpuprofile", "", "write a CPU profile of the server for the last step")
+	flag.BoolVar(&cfg.pionPath, "pion-path", false, "keep all media on pion's pipeline (no direct path), for comparison")
 	flag.Parse()
 	for _, f := range strings.Split(rooms, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -92,8 +94,8 @@ func run(cfg config) error {
 	printMachine(cfg)
 	nominal := nominalRate(cfg.bitrate)
 	fmt.Printf("nominal rate: %.0f packets/s per room (both directions)\n", nominal)
-	fmt.Printf("\n%6s %8s %10s %11s %10s %8s %8s %9s %9s %7s %10s %6s\n",
-		"rooms", "clients", "sent %nom", "fwd pkt/s", "server CPU", "µs/pkt", "loss %", "join p50", "join p99", "failed", "client CPU", "load")
+	fmt.Printf("\n%6s %8s %10s %11s %10s %8s %10s %8s %9s %9s %7s %10s %6s\n",
+		"rooms", "clients", "sent %nom", "fwd pkt/s", "server CPU", "µs/pkt", "dgram/call", "loss %", "join p50", "join p99", "failed", "client CPU", "load")
 	best := 0
 	for i, n := range cfg.rooms {
 		profile := ""
@@ -105,8 +107,8 @@ func run(cfg config) error {
 			return fmt.Errorf("%d rooms: %w", n, err)
 		}
 		sentPct := 100 * r.sentRate / (nominal * float64(n))
-		fmt.Printf("%6d %8d %9.1f%% %11.0f %9.1f%% %8.2f %8.2f %9s %9s %7d %9.1f%% %6s\n",
-			n, 2*n, sentPct, r.fwdRate, 100*r.serverCPU, r.usPerPacket, 100*r.loss,
+		fmt.Printf("%6d %8d %9.1f%% %11.0f %9.1f%% %8.2f %10.1f %8.2f %9s %9s %7d %9.1f%% %6s\n",
+			n, 2*n, sentPct, r.fwdRate, 100*r.serverCPU, r.usPerPacket, r.perCall, 100*r.loss,
 			r.joinP50.Round(time.Millisecond), r.joinP99.Round(time.Millisecond), r.failed, 100*r.clientCPU, loadAverage())
 		// At the nominal rate: clients that cannot keep up do not count.
 		ok := r.loss < 0.01 && r.failed == 0 && sentPct >= 97
@@ -146,4 +148,9 @@ func printMachine(cfg config) {
 	}
 	fmt.Printf("\nserver on core %d, clients on core %d (%s); per room: 2 publishers × (VP8 %d kbit/s 24 fps + Opus 50 pkt/s)\n",
 		cfg.serverCPU, cfg.clientCPU, pin, cfg.bitrate/1000)
+	if cfg.pionPath {
+		fmt.Println("media path: pion's pipeline only (-pion-path)")
+	} else {
+		fmt.Println("media path: direct (SRTP on the socket reader), pion for signalling-side traffic")
+	}
 }

@@ -30,6 +30,8 @@ type serverStats struct {
 	Participants int    `json:"participants"`
 	NACKs        uint64 `json:"nacks"`
 	PLIs         uint64 `json:"plis"`
+	Syscalls     uint64 `json:"syscalls"`  // batched socket reads and writes
+	Datagrams    uint64 `json:"datagrams"` // datagrams they carried
 }
 
 func cpuMicros() int64 {
@@ -62,6 +64,7 @@ func runServer(args []string) error {
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	profile := fs.String("cpuprofile", "", "write a CPU profile here until the process is told to stop")
 	cpu := fs.Int("cpu", -1, "pin to this core (when taskset is not available)")
+	pionPath := fs.Bool("pion-path", false, "disable the direct media path")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -71,7 +74,7 @@ func runServer(args []string) error {
 		}
 	}
 	secret := []byte(os.Getenv("BENCHMEDIA_SECRET"))
-	srv, err := media.New(media.Options{Loopback: true, MaxParticipants: 2, EmptyRoomTimeout: time.Minute})
+	srv, err := media.New(media.Options{Loopback: true, MaxParticipants: 2, EmptyRoomTimeout: time.Minute, DisableDirectPath: *pionPath})
 	if err != nil {
 		return err
 	}
@@ -81,7 +84,8 @@ func runServer(args []string) error {
 	mux.HandleFunc("/stats", func(w http.ResponseWriter, _ *http.Request) {
 		st := srv.Stats()
 		_ = json.NewEncoder(w).Encode(serverStats{CPUMicros: cpuMicros(), PacketsIn: st.PacketsIn, PacketsOut: st.PacketsOut,
-			BytesOut: st.BytesOut, Rooms: st.Rooms, Participants: st.Participants, NACKs: st.NACKs, PLIs: st.PLIs})
+			BytesOut: st.BytesOut, Rooms: st.Rooms, Participants: st.Participants, NACKs: st.NACKs, PLIs: st.PLIs,
+			Syscalls: st.ReadCalls + st.WriteCalls, Datagrams: st.ReadDatagrams + st.WriteDatagrams})
 	})
 	stop := make(chan struct{})
 	mux.HandleFunc("/profile/start", func(w http.ResponseWriter, _ *http.Request) {

@@ -31,6 +31,7 @@ type stepResult struct {
 	joinP99     time.Duration
 	failed      int
 	clientCPU   float64
+	perCall     float64 // datagrams per socket system call
 }
 
 type roomPair struct {
@@ -43,6 +44,9 @@ func startServer(cfg config, secret, profile string) (string, func(), error) {
 	args := []string{"server"}
 	if profile != "" {
 		args = append(args, "-cpuprofile", profile)
+	}
+	if cfg.pionPath {
+		args = append(args, "-pion-path")
 	}
 	var cmd *exec.Cmd
 	if ts, err := exec.LookPath("taskset"); err == nil {
@@ -168,6 +172,9 @@ func runStep(cfg config, n int, profile string) (stepResult, error) {
 		res.loss = max(0, 1-float64(recv1-recv0)/sent)
 	}
 	res.clientCPU = float64(c1-c0) / float64(elapsed.Microseconds())
+	if calls := s1.Syscalls - s0.Syscalls; calls > 0 {
+		res.perCall = float64(s1.Datagrams-s0.Datagrams) / float64(calls)
+	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	if len(lat) > 0 {
 		res.joinP50 = lat[len(lat)/2]

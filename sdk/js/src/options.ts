@@ -30,6 +30,12 @@ export interface ConnectOptions {
   /** How long nothing may arrive from the server before the SDK reconnects (default 3 s; 0 turns the watchdog off). */
   mediaTimeoutMs?: number;
   /**
+   * How long the signalling connection may stay silent — the SDK pings the
+   * server every third of this — before the SDK reconnects (default 15 s;
+   * 0 turns the keepalive off).
+   */
+  signallingTimeoutMs?: number;
+  /**
    * Pause the simulcast layers the server reports nobody receives
    * (layer-hint). Off by default: the server then cannot switch a
    * subscriber up to a paused layer (see README, protocol notes).

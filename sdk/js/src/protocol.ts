@@ -233,6 +233,8 @@ export interface MessageData {
   "layer-changed": LayerChangedData;
   "room-closed": RoomClosedData;
   error: ErrorData;
+  ping: Record<string, never>;
+  pong: Record<string, never>;
 }
 
 export type MessageType = keyof MessageData;
@@ -250,7 +252,8 @@ export type ClientMessageType =
   | "answer"
   | "candidate"
   | "mute"
-  | "chat";
+  | "chat"
+  | "ping";
 
 /** A decoded message, discriminated by type. */
 export type Message = { [T in MessageType]: { type: T; id?: string; data: MessageData[T] } }[MessageType];
@@ -274,6 +277,7 @@ const serverTypes: ReadonlySet<string> = new Set<MessageType>([
   "layer-changed",
   "room-closed",
   "error",
+  "pong",
 ]);
 
 /** A message the SDK could not accept. */

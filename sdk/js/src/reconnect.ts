@@ -2,7 +2,8 @@
 // stays "disconnected" for a few seconds), or nothing at all arrives from
 // the server for a few seconds (a watchdog on the selected candidate pair:
 // a lost link often leaves both the WebSocket and ICE looking healthy for
-// half a minute, and the protocol has no ping), the room emits "reconnecting",
+// half a minute), or the signalling connection stays silent although it is
+// pinged (a half-open TCP connection), the room emits "reconnecting",
 // opens a new WebSocket and sends "resume" with its participant id and
 // resume secret; the server reattaches the same participant (no duplicate,
 // same tracks) and restarts ICE with a new offer. Once media flows again
@@ -31,6 +32,8 @@ export class Reconnector {
   private watchdog: unknown = null;
   private lastInbound = -1;
   private lastInboundAt = 0;
+  private keepalive: unknown = null;
+  private lastHeardAt = 0;
 
   constructor(private readonly room: Room) {}
 
@@ -39,6 +42,38 @@ export class Reconnector {
     this.pc = pc;
     pc.oniceconnectionstatechange = () => this.onICE(pc.iceConnectionState);
     this.scheduleWatchdog();
+    this.lastHeardAt = this.room.env.now();
+    this.scheduleKeepalive();
+  }
+
+  /** Something arrived on the signalling connection. */
+  heard(): void {
+    this.lastHeardAt = this.room.env.now();
+  }
+
+  /**
+   * Pings the server every third of signallingTimeoutMs; when nothing at
+   * all (no pong, no other message) arrived for signallingTimeoutMs the
+   * WebSocket is dead even if it looks open, and the room resumes.
+   */
+  private scheduleKeepalive(): void {
+    const ms = this.room.options.signallingTimeoutMs ?? 15_000;
+    if (this.stopped || ms <= 0 || this.keepalive !== null) return;
+    this.keepalive = this.room.env.setTimeout(() => {
+      this.keepalive = null;
+      const room = this.room;
+      const sig = room.sig;
+      if (room.state === "connected" && sig?.isOpen) {
+        if (room.env.now() - this.lastHeardAt >= ms) {
+          this.lost("signalling-timeout");
+        } else {
+          sig.send("ping", {}, sig.newID());
+        }
+      } else {
+        this.lastHeardAt = room.env.now(); // a new connection starts its own count
+      }
+      this.scheduleKeepalive();
+    }, Math.max(100, Math.floor(ms / 3)));
   }
 
   private scheduleWatchdog(): void {
@@ -218,6 +253,8 @@ export class Reconnector {
     this.clearDisconnected();
     if (this.watchdog !== null) this.room.env.clearTimeout(this.watchdog);
     this.watchdog = null;
+    if (this.keepalive !== null) this.room.env.clearTimeout(this.keepalive);
+    this.keepalive = null;
     for (const w of [...this.waiters]) w.reject(new HousecallError("not-connected", "disconnected"));
   }
 }

@@ -23,7 +23,7 @@ declare const __SDK_VERSION__: string;
 export const SDK_VERSION: string = typeof __SDK_VERSION__ === "string" ? __SDK_VERSION__ : "dev";
 
 interface Pending {
-  match?: (m: Message) => boolean;
+  match?: (m: Message, id: string) => boolean;
   resolve: (m?: Message) => void;
   reject: (e: Error) => void;
   timer: unknown;
@@ -193,11 +193,12 @@ export class Room extends Emitter<RoomEvents> {
   }
 
   private onMessage(m: Message): void {
+    this.reconnector.heard();
     for (const [id, p] of this.pending) {
       if (m.type === "error" && m.data.ref === id) {
         this.settle(id, new HousecallError(m.data.code, m.data.message));
         if (!m.data.fatal) return;
-      } else if (p.match?.(m)) {
+      } else if (p.match?.(m, id)) {
         this.settle(id, null, m);
       }
     }
@@ -443,7 +444,8 @@ export class Room extends Emitter<RoomEvents> {
   sendChat(text: string): Promise<ChatMessage> {
     if (typeof text !== "string" || text.trim() === "") return Promise.reject(new HousecallError("bad-request", "empty chat message"));
     const me = this.localParticipant.id;
-    return this.request("chat", { text }, (m) => m.type === "chat" && m.data.from?.id === me && m.data.text === text, 10_000).then((m) => {
+    // The server acknowledges by relaying the message back with its id.
+    return this.request("chat", { text }, (m, id) => m.type === "chat" && m.id === id, 10_000).then((m) => {
       const d = (m as Extract<Message, { type: "chat" }>).data;
       return { id: d.messageId ?? "", text: d.text, from: { id: me, name: d.from?.name ?? "", role: d.from?.role ?? "" }, time: new Date(d.time || this.env.now()), local: true };
     });
@@ -506,7 +508,7 @@ export class Room extends Emitter<RoomEvents> {
   }
 
   /** Sends a request; resolves on the confirming message (or after timeoutMs when quiet), rejects on an error naming it. */
-  private request<T extends "chat" | "mute" | "remove">(type: T, data: MessageData[T], match: (m: Message) => boolean, timeoutMs: number, quiet = false): Promise<Message | undefined> {
+  private request<T extends "chat" | "mute" | "remove">(type: T, data: MessageData[T], match: (m: Message, id: string) => boolean, timeoutMs: number, quiet = false): Promise<Message | undefined> {
     const sig = this.sig;
     if (!sig || this.state === "disconnected") return Promise.reject(new HousecallError("not-connected", "not connected"));
     const id = sig.newID();

@@ -10,7 +10,7 @@ afterEach(() => {
 });
 
 async function connected(h: Harness, options = {}): Promise<{ room: Room; log: string[] }> {
-  const p = connect(joinAnswer, { env: h.env, mediaTimeoutMs: 0, ...options });
+  const p = connect(joinAnswer, { env: h.env, mediaTimeoutMs: 0, signallingTimeoutMs: 0, ...options });
   await flush();
   h.ws().open();
   await flush();
@@ -109,6 +109,30 @@ describe("reconnection", () => {
     expect(log).toEqual([]);
     await flush(5000);
     expect(log).toEqual(["reconnecting:media-timeout"]);
+  });
+
+  it("pings a quiet signalling connection and resumes when even pongs stop", async () => {
+    const h = harness();
+    const { log } = await connected(h, { signallingTimeoutMs: 9000 });
+    const ws = h.ws();
+    // Answered pings keep a quiet connection alive.
+    for (let t = 0; t < 30_000; t += 1000) {
+      for (const ping of ws.ofType("ping")) if (!ping.data.answered) {
+        ping.data.answered = 1;
+        ws.serve("pong", {}, ping.id);
+      }
+      await flush(1000);
+    }
+    expect(ws.ofType("ping").length).toBeGreaterThanOrEqual(9);
+    expect(new Set(ws.ofType("ping").map((p) => p.id)).size).toBe(ws.ofType("ping").length);
+    expect(log).toEqual([]);
+    // A half-open connection: pings go out, nothing comes back (the last
+    // pong came at 27 s; silence is tolerated up to 9 s, checked every 3 s).
+    await flush(4000);
+    expect(log).toEqual([]);
+    await flush(4000);
+    expect(log).toEqual(["reconnecting:signalling-timeout"]);
+    expect(ws.closed).not.toBeNull();
   });
 
   it("retries with backoff while the network is down and gives up at the end of the grace period", async () => {
