@@ -2,6 +2,7 @@ package media
 
 import (
 	"errors"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -190,6 +191,34 @@ func TestChooseLayer(t *testing.T) {
 	up.layers[2].lastAt.Store(now - int64(5*time.Second))
 	if got := chooseLayer(up, sized(1280, 720), false, 10e6, now); got != 1 {
 		t.Fatalf("with f stopped: layer = %d, want 1", got)
+	}
+	// Unless the SFU itself asked for the pause (nobody watched full size):
+	// then a subscriber going full screen brings it back.
+	up.hintedOff = 1 << 2
+	if got := chooseLayer(up, sized(1280, 720), false, 10e6, now); got != 2 {
+		t.Fatalf("with f paused by a hint: layer = %d, want 2", got)
+	}
+}
+
+// sendHint remembers which existing layers it left out.
+func TestHintRemembersPausedLayers(t *testing.T) {
+	up := &upTrack{id: "cam", mediaKind: webrtc.RTPCodecTypeVideo, simulcast: true, owner: &participant{log: slog.New(slog.DiscardHandler)}}
+	for i := range numLayers {
+		up.layers[i] = &layer{idx: i, rid: layerRIDs[i]}
+	}
+	d := &downTrack{}
+	d.current.Store(1)
+	d.target.Store(1)
+	subs := []*downTrack{d}
+	up.subs.Store(&subs)
+	up.sendHint()
+	if got := up.pausedByHint(); got != 1<<2 {
+		t.Fatalf("paused by hint = %03b, want 100 (q kept as fallback, h in use)", got)
+	}
+	d.target.Store(2)
+	up.sendHint()
+	if got := up.pausedByHint(); got != 0 {
+		t.Fatalf("paused by hint = %03b after f was chosen, want none", got)
 	}
 }
 

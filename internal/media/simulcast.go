@@ -96,8 +96,13 @@ func (r *room) allocateFor(p *participant, speaker string, now int64) {
 }
 
 // chooseLayer returns the layer index for one simulcast subscription.
+//
+// Layers the SFU itself asked the publisher to pause (sendHint) count as
+// available: choosing one puts it back into the next hint, and the
+// subscriber switches when its keyframe arrives. Layers the publisher
+// stopped on its own (its uplink estimate) do not.
 func chooseLayer(up *upTrack, d *downTrack, favoured bool, budget int64, now int64) int {
-	mask := up.available(now)
+	mask := up.available(now) | up.pausedByHint()
 	want := numLayers - 1
 	if d.sized.Load() {
 		w, h := int(d.renderW.Load()), int(d.renderH.Load())
@@ -162,6 +167,13 @@ func layerRate(up *upTrack, i int) int64 {
 	return int64(nominalBitrate[i])
 }
 
+// pausedByHint is the mask of existing layers the last hint left out.
+func (up *upTrack) pausedByHint() uint8 {
+	up.mu.Lock()
+	defer up.mu.Unlock()
+	return up.hintedOff
+}
+
 // reportLayers tells the subscriber about layer changes since last time.
 func (p *participant) reportLayers() {
 	p.mu.Lock()
@@ -216,6 +228,12 @@ func (up *upTrack) sendHint() {
 	up.mu.Lock()
 	same := key == up.lastHint
 	up.lastHint = key
+	up.hintedOff = 0
+	for i, l := range up.layers {
+		if l != nil && used&(1<<i) == 0 {
+			up.hintedOff |= 1 << i
+		}
+	}
 	up.mu.Unlock()
 	if same || len(active) == 0 {
 		return

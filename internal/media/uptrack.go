@@ -49,6 +49,7 @@ type upTrack struct {
 	announced bool
 	closed    bool
 	lastHint  string
+	hintedOff uint8 // existing layers the last hint left out
 
 	subsMu sync.Mutex
 	subs   atomic.Pointer[[]*downTrack]

@@ -37,8 +37,8 @@ export interface ConnectOptions {
   signallingTimeoutMs?: number;
   /**
    * Pause the simulcast layers the server reports nobody receives
-   * (layer-hint). Off by default: the server then cannot switch a
-   * subscriber up to a paused layer (see README, protocol notes).
+   * (layer-hint), saving the publisher's uplink and CPU; the server asks
+   * for them again when a subscriber needs them (default true).
    */
   pauseUnusedLayers?: boolean;
   /** Test seam: replaces browser APIs (WebSocket, RTCPeerConnection, media, clock). */

@@ -278,7 +278,7 @@ export class Room extends Emitter<RoomEvents> {
         void this.publisher.applyProfile();
         break;
       case "layer-hint":
-        if (this.options.pauseUnusedLayers) void this.publisher.applyLayerHint(m.data.trackId, m.data.active);
+        if (this.options.pauseUnusedLayers ?? true) void this.publisher.applyLayerHint(m.data.trackId, m.data.active);
         break;
       case "layer-changed": {
         const t = this.remoteParticipants.get(m.data.participantId)?.publications.get(m.data.trackId)?.track;

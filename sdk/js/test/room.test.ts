@@ -232,15 +232,18 @@ describe("negotiation", () => {
     expect(h.pc().transceivers.at(-1)!.sender.params.encodings).toHaveLength(1);
   });
 
-  it("pauses unused simulcast layers on layer hints only when asked to", async () => {
-    for (const pause of [false, true]) {
+  it("follows layer hints by default: pauses unused layers and resumes them when asked", async () => {
+    for (const pause of [undefined, false, true]) {
       const h = harness();
-      const room = await connected(h, { profile: simulcastProfile }, { pauseUnusedLayers: pause });
+      const room = await connected(h, { profile: simulcastProfile }, pause === undefined ? {} : { pauseUnusedLayers: pause });
       const pub = room.localParticipant.publications.get("camera")!;
+      const active = () => h.pc().transceivers[1].sender.params.encodings.map((e) => e.active);
       h.ws().serve("layer-hint", { trackId: pub.trackId, active: ["q"] });
       await flush();
-      const active = h.pc().transceivers[1].sender.params.encodings.map((e) => e.active);
-      expect(active).toEqual(pause ? [true, false, false] : [true, true, true]);
+      expect(active()).toEqual(pause === false ? [true, true, true] : [true, false, false]);
+      h.ws().serve("layer-hint", { trackId: pub.trackId, active: ["q", "f"] });
+      await flush();
+      expect(active()).toEqual(pause === false ? [true, true, true] : [true, false, true]);
       await room.disconnect();
     }
   });
