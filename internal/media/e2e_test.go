@@ -73,3 +73,24 @@ func TestTwoParticipantsExchangeAudioAndVideo(t *testing.T) {
 		})
 	}
 }
+
+// A client whose UDP is blocked reaches the SFU over ICE-TCP; its media
+// stays on pion's pipeline (the direct path is UDP only) and still flows
+// both ways with a UDP client in the same room.
+func TestICETCPClient(t *testing.T) {
+	port := freeTCPPort(t)
+	h := newHarness(t, func(o *Options) { o.TCPPort = port })
+	a := h.dial("visit-tcp", "Practitioner/1", RoleHost, nil)
+	b := h.dial("visit-tcp", "Patient/2", RoleParticipant, func(c *mediatest.Config) { c.TCP = true })
+	h.waitMedia(a, b.ID(), 2, 24, 50)
+	h.waitMedia(b, a.ID(), 2, 24, 50)
+	if a.Protocol() != "udp" || b.Protocol() != "tcp" {
+		t.Fatalf("selected pairs: %q and %q, want udp and tcp", a.Protocol(), b.Protocol())
+	}
+	st := h.srv.Stats()
+	// Only the UDP client's half can be direct.
+	if st.DirectIn == 0 || st.DirectIn >= st.PacketsIn || st.DirectFallbacks != 0 {
+		t.Fatalf("direct in %d of %d (fallbacks %d): want the UDP client's packets only", st.DirectIn, st.PacketsIn, st.DirectFallbacks)
+	}
+	t.Logf("in %d (direct %d), out %d (direct %d)", st.PacketsIn, st.DirectIn, st.PacketsOut, st.DirectOut)
+}

@@ -46,6 +46,9 @@ type Config struct {
 	Speaking                    bool          // audio level: speech or silence
 
 	DropIn, DropOut float64 // injected RTP loss on this client's link
+	// TCP makes the client use ICE over TCP only (active candidates to the
+	// server's ICE-TCP port), as behind a firewall that blocks UDP.
+	TCP bool
 	Seed            uint64
 	Logger          *slog.Logger
 }
@@ -179,6 +182,16 @@ func (c *Client) Joined() signal.Joined {
 }
 
 // ID is this participant's id.
+// Protocol is the transport of the selected ICE candidate pair ("udp",
+// "tcp"), or "" before one is selected.
+func (c *Client) Protocol() string {
+	pair, err := c.pc.SCTP().Transport().ICETransport().GetSelectedCandidatePair()
+	if err != nil || pair == nil || pair.Local == nil {
+		return ""
+	}
+	return pair.Local.Protocol.String()
+}
+
 func (c *Client) ID() string { return c.Joined().ParticipantID }
 
 func (c *Client) record(m signal.Message) {
@@ -386,6 +399,9 @@ func (c *Client) newPC() error {
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	if c.cfg.TCP {
+		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeTCP4})
+	}
 	udp, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		return err
@@ -393,7 +409,9 @@ func (c *Client) newPC() error {
 	_ = udp.SetReadBuffer(1 << 20)
 	c.conn = &lossyConn{PacketConn: udp, in: c.cfg.DropIn, out: c.cfg.DropOut, rng: rand.New(rand.NewPCG(c.cfg.Seed, 99))}
 	c.mux = ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: c.conn})
-	se.SetICEUDPMux(c.mux)
+	if !c.cfg.TCP {
+		se.SetICEUDPMux(c.mux)
+	}
 	se.SetICETimeouts(3*time.Second, 8*time.Second, time.Second)
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
