@@ -48,9 +48,9 @@ type Config struct {
 	DropIn, DropOut float64 // injected RTP loss on this client's link
 	// TCP makes the client use ICE over TCP only (active candidates to the
 	// server's ICE-TCP port), as behind a firewall that blocks UDP.
-	TCP bool
-	Seed            uint64
-	Logger          *slog.Logger
+	TCP    bool
+	Seed   uint64
+	Logger *slog.Logger
 }
 
 func (c *Config) defaults() {
