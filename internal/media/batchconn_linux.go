@@ -42,7 +42,10 @@ type batchConn struct {
 	wake   chan struct{}
 	closed chan struct{}
 	once   sync.Once
-	out    sendBatch // flusher only
+	sendMu sync.Mutex // serialises flush: out, spare
+	out    sendBatch
+	// batching is set while the reader works through a read batch.
+	batching atomic.Bool
 
 	// Direct path (direct.go): remote address → peer whose SRTP packets
 	// are decrypted and forwarded right here on the reader goroutine.
@@ -131,10 +134,15 @@ const sendBatchSize = 64
 // on the direct path is handled here and never reaches pion.
 func (b *batchConn) ReadFromAddrPort(p []byte) (int, netip.AddrPort, error) {
 	for {
-		for b.i >= b.n {
-			if err := b.fill(); err != nil {
-				return 0, netip.AddrPort{}, err
+		if b.i >= b.n {
+			b.batching.Store(false)
+			b.flush()
+			for b.i >= b.n {
+				if err := b.fill(); err != nil {
+					return 0, netip.AddrPort{}, err
+				}
 			}
+			b.batching.Store(true)
 		}
 		m := &b.msgs[b.i]
 		pkt := b.bufs[b.i][:m.len]
@@ -231,7 +239,9 @@ func (b *batchConn) WriteToAddrPort(p []byte, addr netip.AddrPort) (int, error) 
 	b.wq = append(b.wq, queued{buf: append(buf[:0], p...), addr: addr})
 	first := len(b.wq) == 1
 	b.wmu.Unlock()
-	if first {
+	// While the reader is working through a batch it flushes at the end of
+	// it; otherwise the flusher goroutine is woken.
+	if first && !b.batching.Load() {
 		select {
 		case b.wake <- struct{}{}:
 		default:
@@ -256,25 +266,34 @@ func (b *batchConn) flushLoop() {
 		case <-b.closed:
 			return
 		}
-		for {
-			b.wmu.Lock()
-			q := b.wq
-			b.wq, b.spare = b.spare[:0], nil // two arrays alternate; never share one
-			b.wmu.Unlock()
-			if len(q) == 0 {
-				break
-			}
-			for off := 0; off < len(q); off += sendBatchSize {
-				b.send(q[off:min(off+sendBatchSize, len(q))])
-			}
-			b.wmu.Lock()
-			for i := range q {
-				b.free = append(b.free, q[i].buf)
-				q[i] = queued{}
-			}
-			b.spare = q[:0]
-			b.wmu.Unlock()
+		b.flush()
+	}
+}
+
+// flush sends everything queued. The flusher goroutine calls it when woken,
+// and the reader at the end of each read batch: what the direct path
+// forwarded from that batch then leaves without a goroutine switch.
+func (b *batchConn) flush() {
+	b.sendMu.Lock()
+	defer b.sendMu.Unlock()
+	for {
+		b.wmu.Lock()
+		q := b.wq
+		b.wq, b.spare = b.spare[:0], nil // two arrays alternate; never share one
+		b.wmu.Unlock()
+		if len(q) == 0 {
+			return
 		}
+		for off := 0; off < len(q); off += sendBatchSize {
+			b.send(q[off:min(off+sendBatchSize, len(q))])
+		}
+		b.wmu.Lock()
+		for i := range q {
+			b.free = append(b.free, q[i].buf)
+			q[i] = queued{}
+		}
+		b.spare = q[:0]
+		b.wmu.Unlock()
 	}
 }
 
