@@ -50,6 +50,14 @@ func main() {
 		}
 		return
 	}
+	if len(os.Args) > 1 && os.Args[1] == "reflect" {
+		if err := runReflector(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "benchmedia reflect:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	floor := false
 	var (
 		cfg   config
 		rooms string
@@ -64,6 +72,7 @@ func main() {
 	flag.BoolVar(&cfg.keepGoing, "keep-going", false, "continue after a step with ≥ 1 % loss")
 	flag.StringVar(&cfg.cpuProfile, "server-cpuprofile", "", "write a CPU profile of the server for the last step")
 	flag.BoolVar(&cfg.pionPath, "pion-path", false, "keep all media on pion's pipeline (no direct path), for comparison")
+	flag.BoolVar(&floor, "floor", false, "measure the kernel's floor instead: a plain UDP reflector at the same datagram rates")
 	flag.Parse()
 	for _, f := range strings.Split(rooms, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -83,6 +92,14 @@ func main() {
 		if err := pinSelf(cfg.clientCPU); err != nil {
 			fmt.Fprintln(os.Stderr, "warning: could not pin the client process:", err)
 		}
+	}
+	if floor {
+		printMachine(cfg)
+		if err := runFloor(cfg); err != nil {
+			fmt.Fprintln(os.Stderr, "benchmedia:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if err := run(cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "benchmedia:", err)
