@@ -151,6 +151,9 @@ func (b *batchConn) ReadFromAddrPort(p []byte) (int, netip.AddrPort, error) {
 		if isRTP(pkt) && b.direct(pkt, addr) {
 			continue
 		}
+		if isRTCP(pkt) && b.directRTCP(pkt, addr) {
+			continue
+		}
 		return copy(p, pkt), addr, nil
 	}
 }
@@ -175,6 +178,16 @@ func (b *batchConn) direct(pkt []byte, addr netip.AddrPort) bool {
 	}
 	dp.learnRoute(b, addr)
 	return true
+}
+
+// directRTCP offers an RTCP packet from a peer on the direct path.
+func (b *batchConn) directRTCP(pkt []byte, addr netip.AddrPort) bool {
+	if routes := b.routes.Load(); routes != nil {
+		if dp := (*routes)[addr]; dp != nil {
+			return dp.receiveRTCP(pkt, b.plain)
+		}
+	}
+	return false
 }
 
 // setLookup installs the SSRC lookup; before the socket is first read.

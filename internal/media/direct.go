@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"github.com/pion/dtls/v3"
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/srtp/v3"
 	"github.com/pion/webrtc/v4"
@@ -37,8 +38,11 @@ import (
 //     the packet on the socket's batched writer for the pair's remote
 //     address.
 //
+// RTCP from the peer is decrypted there too and handed to the same
+// handlers pion's readers fed (feedback, NACK, PLI/FIR, reports).
+//
 // Everything else keeps to pion: STUN (consent, ICE restarts), DTLS, SCTP
-// data channels, all RTCP in both directions, packets of streams not yet
+// data channels, the RTCP the SFU sends, packets of streams not yet
 // known to the SFU (pion must see them to announce the track), RTX repair
 // streams, and whole connections over ICE-TCP. A packet the direct path
 // cannot authenticate is handed to pion unchanged, so a mistake here costs
@@ -88,7 +92,9 @@ type directPeer struct {
 	routes  []directRoute // installed receive routes
 	closed  bool
 
-	rxPackets, txPackets, rxFallbacks atomic.Uint64
+	rtcpHdr rtcp.Header
+
+	rxPackets, txPackets, rxFallbacks, rtcpPackets atomic.Uint64
 }
 
 type directOut struct {
@@ -99,6 +105,11 @@ type directOut struct {
 type directRoute struct {
 	sock directSocket
 	addr netip.AddrPort
+}
+
+// isRTCP: RTCP packet types 192–223 (RFC 5761 §4).
+func isRTCP(b []byte) bool {
+	return len(b) >= 8 && b[0]>>6 == 2 && b[1] >= 192 && b[1] <= 223
 }
 
 // isRTP tells RTP from RTCP, STUN, DTLS and TURN channel data (RFC 7983,
@@ -239,6 +250,7 @@ func (dp *directPeer) close() {
 		g.directIn.Add(dp.rxPackets.Load())
 		g.directOut.Add(dp.txPackets.Load())
 		g.directFallbacks.Add(dp.rxFallbacks.Load())
+		g.directRTCP.Add(dp.rtcpPackets.Load())
 	}
 }
 
@@ -364,6 +376,47 @@ func (dp *directPeer) receive(pkt, plain []byte, bySSRC bool) bool {
 	dp.rxMu.Unlock()
 	dp.rxPackets.Add(1)
 	l.handle(out, nanotime())
+	return true
+}
+
+// receiveRTCP decrypts an SRTCP compound packet from the peer and hands it
+// to the handlers: feedback about what the peer receives goes to its
+// downTracks, sender reports about what it publishes to its layers. False
+// hands the datagram, untouched, back to pion.
+func (dp *directPeer) receiveRTCP(pkt, plain []byte) bool {
+	dp.rxMu.Lock()
+	out, err := dp.rx.DecryptRTCP(plain, pkt, &dp.rtcpHdr)
+	dp.rxMu.Unlock()
+	if err != nil {
+		if isReplay(err) {
+			return true
+		}
+		dp.rxFallbacks.Add(1)
+		return false
+	}
+	pkts, err := rtcp.Unmarshal(out)
+	if err != nil {
+		return true // authenticated but malformed: dropped, as pion would
+	}
+	p := dp.p
+	var buf [16]*downTrack
+	downs := buf[:0]
+	p.mu.Lock()
+	for _, d := range p.subs {
+		downs = append(downs, d)
+	}
+	p.mu.Unlock()
+	for _, d := range downs {
+		p.onRTCPFor(d, pkts)
+	}
+	for _, pkt := range pkts {
+		if sr, ok := pkt.(*rtcp.SenderReport); ok {
+			if l := (*dp.layers.Load())[sr.SSRC]; l != nil {
+				l.onSenderReport(sr)
+			}
+		}
+	}
+	dp.rtcpPackets.Add(1)
 	return true
 }
 

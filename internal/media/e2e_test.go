@@ -66,9 +66,9 @@ func TestTwoParticipantsExchangeAudioAndVideo(t *testing.T) {
 			}
 			// All but the first packets of each stream (before DTLS was up
 			// and the tracks known) take the direct path both ways.
-			if st.DirectIn < st.PacketsIn*8/10 || st.DirectOut < st.PacketsOut*8/10 || st.DirectFallbacks != 0 {
-				t.Fatalf("direct path carried %d of %d packets in and %d of %d out, %d fallbacks",
-					st.DirectIn, st.PacketsIn, st.DirectOut, st.PacketsOut, st.DirectFallbacks)
+			if st.DirectIn < st.PacketsIn*8/10 || st.DirectOut < st.PacketsOut*8/10 || st.DirectFallbacks != 0 || st.DirectRTCP == 0 {
+				t.Fatalf("direct path carried %d of %d packets in and %d of %d out and %d RTCP, %d fallbacks",
+					st.DirectIn, st.PacketsIn, st.DirectOut, st.PacketsOut, st.DirectRTCP, st.DirectFallbacks)
 			}
 		})
 	}

@@ -193,8 +193,9 @@ type Stats struct {
 	PLIs         uint64 // keyframe requests sent to publishers
 	// DirectIn and DirectOut count RTP packets that took the direct path
 	// (decrypted on the socket's reader, encrypted straight to the socket);
-	// DirectFallbacks those it handed back to pion.
-	DirectIn, DirectOut, DirectFallbacks uint64
+	// DirectFallbacks those it handed back to pion; DirectRTCP counts the
+	// compound RTCP packets it took from clients.
+	DirectIn, DirectOut, DirectFallbacks, DirectRTCP uint64
 	// ReadCalls and WriteCalls are the ICE sockets' batched system calls
 	// (recvmmsg, sendmmsg), ReadDatagrams and WriteDatagrams what they
 	// carried (Linux only).

@@ -394,5 +394,6 @@ func (p *participant) addStats(st *Stats) {
 		st.DirectIn += dp.rxPackets.Load()
 		st.DirectOut += dp.txPackets.Load()
 		st.DirectFallbacks += dp.rxFallbacks.Load()
+		st.DirectRTCP += dp.rtcpPackets.Load()
 	}
 }

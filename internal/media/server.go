@@ -31,6 +31,7 @@ type Server struct {
 	gone struct {
 		packetsIn, packetsOut, bytesIn, bytesOut atomic.Uint64
 		directIn, directOut, directFallbacks     atomic.Uint64
+		directRTCP                               atomic.Uint64
 	}
 	nacks atomic.Uint64
 	plis  atomic.Uint64
@@ -219,6 +220,7 @@ func (s *Server) Stats() Stats {
 		DirectIn:        s.gone.directIn.Load(),
 		DirectOut:       s.gone.directOut.Load(),
 		DirectFallbacks: s.gone.directFallbacks.Load(),
+		DirectRTCP:      s.gone.directRTCP.Load(),
 	}
 	for _, c := range s.eng.counts {
 		st.ReadCalls += c.readCalls.Load()

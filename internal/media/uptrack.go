@@ -476,12 +476,17 @@ func (l *layer) drainRTCP() {
 		}
 		for _, pkt := range pkts {
 			if sr, ok := pkt.(*rtcp.SenderReport); ok && sr.SSRC == l.ssrc {
-				l.srMu.Lock()
-				l.lsr, l.srAt = uint32(sr.NTPTime>>16), nanotime()
-				l.srMu.Unlock()
+				l.onSenderReport(sr)
 			}
 		}
 	}
+}
+
+// onSenderReport keeps the time of the publisher's last sender report.
+func (l *layer) onSenderReport(sr *rtcp.SenderReport) {
+	l.srMu.Lock()
+	l.lsr, l.srAt = uint32(sr.NTPTime>>16), nanotime()
+	l.srMu.Unlock()
 }
 
 // measure updates the layer's bitrate; called from the room loop.

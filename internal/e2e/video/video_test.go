@@ -192,8 +192,8 @@ func TestVideoVisitInChromium(t *testing.T) {
 		patientLink.dropped.Load(), patientLink.stalled.Load(), o.ReconnectedAfterMs, o.Before.BAtA.FramesDecoded, o.During.BAtA.FramesDecoded, o.BAtA)
 	t.Logf("three: simulcast A %+v, B %+v; C receives A %+v, B %+v", res.Three.SimA, res.Three.SimB, res.Three.AAtC, res.Three.BAtC)
 	st := srv.Media.Stats()
-	t.Logf("SFU: RTP in %d (direct path %d), out %d (direct path %d), handed back to pion %d",
-		st.PacketsIn, st.DirectIn, st.PacketsOut, st.DirectOut, st.DirectFallbacks)
+	t.Logf("SFU: RTP in %d (direct path %d), out %d (direct path %d), RTCP in on the direct path %d, handed back to pion %d",
+		st.PacketsIn, st.DirectIn, st.PacketsOut, st.DirectOut, st.DirectRTCP, st.DirectFallbacks)
 
 	checks := []struct {
 		name string
@@ -218,8 +218,8 @@ func TestVideoVisitInChromium(t *testing.T) {
 		{"A's camera has simulcast outbound-rtp (rids)", strings.Join(res.Three.SimA.RIDs, ",") == "f,h,q" && len(res.Three.SimA.Sending) > 0, res.Three.SimA},
 		{"B's camera has simulcast outbound-rtp (rids)", strings.Join(res.Three.SimB.RIDs, ",") == "f,h,q" && len(res.Three.SimB.Sending) > 0, res.Three.SimB},
 		{"C receives A, B; A receives C", res.Three.AAtC.FramesDelta > 0 && res.Three.BAtC.FramesDelta > 0 && res.Three.CAtA.FramesDelta > 0, res.Three},
-		{"Chrome's media took the SFU's direct path (SRTP keys from DTLS)", st.DirectIn > st.PacketsIn/2 && st.DirectOut > st.PacketsOut/2,
-			[2]uint64{st.DirectIn, st.DirectOut}},
+		{"Chrome's media took the SFU's direct path (SRTP keys from DTLS)", st.DirectIn > st.PacketsIn/2 && st.DirectOut > st.PacketsOut/2 && st.DirectRTCP > 0,
+			[3]uint64{st.DirectIn, st.DirectOut, st.DirectRTCP}},
 		{"the chat message is stored on the visit", srv.countChat(t, encID) == 1, srv.countChat(t, encID)},
 	}
 	for _, c := range checks {
