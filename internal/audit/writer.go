@@ -30,6 +30,11 @@ type WriterOptions struct {
 	Queue int
 	// Batch is the most events one transaction stores; default 500.
 	Batch int
+	// Linger is how long the writer waits after the first event of a batch
+	// for more to join it (group commit): one transaction per burst of
+	// requests rather than one per request. A Flush (and Close) ends the
+	// wait at once. Default 25 ms; negative: write at once.
+	Linger time.Duration
 	// LockFile, for SQLite, is a file every process writing to the same
 	// database locks (flock) while it extends the chain: the server and
 	// the command-line tools may write at the same time. Empty: this
@@ -76,6 +81,9 @@ func OpenWriter(ctx context.Context, opts WriterOptions) (*Writer, error) {
 	}
 	if opts.Batch <= 0 {
 		opts.Batch = 500
+	}
+	if opts.Linger == 0 {
+		opts.Linger = DefaultLinger
 	}
 	w := &Writer{opts: opts, ops: opts.Store.Ops(), in: make(chan queued, opts.Queue), done: make(chan struct{})}
 	if err := w.ops.Migrate(ctx, "audit", migrations); err != nil {
@@ -183,9 +191,14 @@ func (w *Writer) Close() error {
 	return err
 }
 
+// DefaultLinger is WriterOptions.Linger's default.
+const DefaultLinger = 25 * time.Millisecond
+
 func (w *Writer) run() {
 	batch := make([]Event, 0, w.opts.Batch)
 	var flushes []chan struct{}
+	linger := time.NewTimer(time.Hour)
+	linger.Stop()
 	for {
 		var q queued
 		select {
@@ -193,13 +206,15 @@ func (w *Writer) run() {
 		case <-w.done:
 			return
 		}
+		lingering := false
+	gather:
 		for {
 			if q.flush != nil {
 				flushes = append(flushes, q.flush)
 			} else {
 				batch = append(batch, q.ev)
 			}
-			if len(batch) >= w.opts.Batch {
+			if len(batch) >= w.opts.Batch || len(flushes) > 0 {
 				break
 			}
 			select {
@@ -207,7 +222,27 @@ func (w *Writer) run() {
 				continue
 			default:
 			}
-			break
+			if w.opts.Linger <= 0 || len(batch) == 0 {
+				break
+			}
+			// Nothing else queued yet: give the requests in flight a
+			// moment to add their events to this transaction.
+			if !lingering {
+				lingering = true
+				linger.Reset(w.opts.Linger)
+			}
+			select {
+			case q = <-w.in:
+				continue
+			case <-linger.C:
+				lingering = false
+				break gather
+			case <-w.done:
+				break gather
+			}
+		}
+		if lingering {
+			linger.Stop() // since Go 1.23 no stale tick can follow
 		}
 		if len(batch) > 0 {
 			w.writeWithRetry(batch)

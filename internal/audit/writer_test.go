@@ -101,3 +101,53 @@ func TestWriterDetectsDeletionAndTruncation(t *testing.T) {
 		})
 	}
 }
+
+// The writer waits up to Linger for more events to share a transaction; a
+// Flush ends the wait at once, and without lingering events land at once.
+func TestWriterLinger(t *testing.T) {
+	stored := func(t *testing.T, s store.Store) int {
+		t.Helper()
+		var n int
+		if err := s.Ops().QueryRow(context.Background(), `SELECT count(*) FROM resource_versions WHERE type = 'AuditEvent'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			w, err := audit.OpenWriter(t.Context(), audit.WriterOptions{Store: s, Linger: 10 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			for i := range 3 {
+				w.Record(t.Context(), event(i))
+			}
+			time.Sleep(200 * time.Millisecond)
+			if n := stored(t, s); n != 0 {
+				t.Fatalf("%d events stored while the batch lingers, want 0", n)
+			}
+			start := time.Now()
+			if err := w.Flush(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if n := stored(t, s); n != 3 || time.Since(start) > 5*time.Second {
+				t.Fatalf("after Flush: %d events stored in %v, want 3 at once", n, time.Since(start))
+			}
+
+			now, err := audit.OpenWriter(t.Context(), audit.WriterOptions{Store: s, Linger: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer now.Close()
+			now.Record(t.Context(), event(9))
+			deadline := time.Now().Add(5 * time.Second)
+			for stored(t, s) != 4 {
+				if time.Now().After(deadline) {
+					t.Fatal("without lingering the event was not stored")
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		})
+	}
+}

@@ -27,7 +27,7 @@ import (
 // Options configures Run. Only Store is required.
 type Options struct {
 	Store     store.Store
-	BatchSize int       // writes per BulkPut transaction; default 1000
+	BatchSize int       // writes per BulkPut transaction; default the store's BulkBatchSize() if it has one, else 1000
 	Workers   int       // decode/validate goroutines; default GOMAXPROCS
 	Progress  io.Writer // if set, a progress line rewritten with \r
 	Now       func() time.Time
@@ -56,6 +56,9 @@ func Run(ctx context.Context, paths []string, opts Options) (Summary, error) {
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 1000
+		if b, ok := opts.Store.(interface{ BulkBatchSize() int }); ok && b.BulkBatchSize() > 0 {
+			opts.BatchSize = b.BulkBatchSize()
+		}
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)

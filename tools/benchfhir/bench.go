@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"time"
@@ -44,6 +45,10 @@ type bench struct {
 	txBodies [][]byte // transaction Bundles of 100 entries
 	values   searchValues
 	searches int // iterations per search query shape
+
+	cpuprofile    string // if set, the CPU profile of the import is written here
+	searchprofile string // and that of the search phase here
+	batch         int    // importer.Options.BatchSize
 }
 
 type result struct {
@@ -200,8 +205,15 @@ func (b *bench) open(ctx context.Context, name, dir string) (store.Store, func()
 func (b *bench) measure(ctx context.Context, name string, st store.Store) (result, error) {
 	r := result{backend: name}
 	fmt.Fprintf(os.Stderr, "[%s] import ...\n", name)
+	stopProfile, err := startProfile(b.cpuprofile)
+	if err != nil {
+		return r, err
+	}
 	sw := startWatch()
-	sum, err := importer.Run(ctx, []string{b.dataDir}, importer.Options{Store: st})
+	sum, err := importer.Run(ctx, []string{b.dataDir}, importer.Options{Store: st, BatchSize: b.batch})
+	if perr := stopProfile(); perr != nil && err == nil {
+		err = perr
+	}
 	if err != nil {
 		return r, fmt.Errorf("import: %w", err)
 	}
@@ -265,11 +277,42 @@ func (b *bench) measure(ctx context.Context, name string, st store.Store) (resul
 	}
 	if b.searches > 0 {
 		fmt.Fprintf(os.Stderr, "[%s] searches ...\n", name)
-		if r.search, err = measureSearches(client, base, &b.values, b.searches); err != nil {
+		stopProfile, err := startProfile(b.searchprofile)
+		if err != nil {
+			return r, err
+		}
+		r.search, err = measureSearches(client, base, &b.values, b.searches)
+		if perr := stopProfile(); perr != nil && err == nil {
+			err = perr
+		}
+		if err != nil {
 			return r, err
 		}
 	}
 	return r, nil
+}
+
+// startProfile starts a CPU profile written to path (nothing if path is
+// empty); the returned function stops it and closes the file.
+func startProfile(path string) (func() error, error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		return nil
+	}, nil
 }
 
 // bearer adds the access token to every request.

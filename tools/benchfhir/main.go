@@ -22,6 +22,9 @@ func main() {
 	creates := flag.Int("creates", 2000, "number of timed creates")
 	bundles := flag.Int("bundles", 100, "number of transaction bundles (100 entries each)")
 	searches := flag.Int("searches", 200, "runs of each search query shape (0 skips the search phase)")
+	batch := flag.Int("batch", 0, "resources per import transaction (0: the importer's default)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the import phase (of the last backend) to this file")
+	searchprofile := flag.String("searchprofile", "", "write a CPU profile of the search phase (of the last backend) to this file")
 	flag.Parse()
 
 	if *synthea == "" {
@@ -32,7 +35,7 @@ func main() {
 		*synthea = filepath.Join(root, "..", "shared", "data", "synthea-bulk-10")
 	}
 	ctx := context.Background()
-	b := &bench{copies: *copies, synthea: *synthea, pgURL: *pgURL, reads: *reads, creates: *creates, bundles: *bundles, searches: *searches}
+	b := &bench{copies: *copies, synthea: *synthea, pgURL: *pgURL, reads: *reads, creates: *creates, bundles: *bundles, searches: *searches, cpuprofile: *cpuprofile, searchprofile: *searchprofile, batch: *batch}
 	if err := b.run(ctx, splitComma(*backends)); err != nil {
 		fail(err)
 	}

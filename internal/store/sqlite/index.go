@@ -13,29 +13,24 @@ import (
 	"github.com/housecall/housecall/internal/store/internal/storeutil"
 )
 
-// chunkSizes are the row counts of the prepared multi-row INSERTs; a batch
-// of n rows is written greedily with the largest that fit. modernc.org/sqlite
-// compiles unprepared statements on every execution, and statements cannot
-// be prepared on the single writer connection while a transaction holds it,
-// so they are all prepared at Open. Chunks stay small because the driver
-// matches arguments to parameters in quadratic time: 256-row statements
-// spent a third of an import in (*conn).bind.
-var chunkSizes = [...]int{16, 4, 1}
+// maxRowsPerInsert bounds the JSON text of one statement.
+const maxRowsPerInsert = 4096
+
+// insertSQL inserts the rows of a JSON array (see rows.go).
+func insertSQL(t *sqlsearch.Table) string {
+	return "INSERT INTO " + t.Name + " (" + strings.Join(t.AllCols(), ", ") + ") " +
+		selectRows(len(t.AllCols()))
+}
 
 // indexStmts are the writer's prepared index statements.
 type indexStmts struct {
-	insert  map[insKey]*sql.Stmt
+	insert  map[*sqlsearch.Table]*sql.Stmt
 	delOne  map[*sqlsearch.Table]*sql.Stmt
 	delMany map[*sqlsearch.Table]*sql.Stmt
 }
 
-type insKey struct {
-	t    *sqlsearch.Table
-	rows int
-}
-
 func prepareIndex(ctx context.Context, db *sql.DB) (*indexStmts, error) {
-	s := &indexStmts{insert: map[insKey]*sql.Stmt{},
+	s := &indexStmts{insert: map[*sqlsearch.Table]*sql.Stmt{},
 		delOne: map[*sqlsearch.Table]*sql.Stmt{}, delMany: map[*sqlsearch.Table]*sql.Stmt{}}
 	prep := func(q string) (*sql.Stmt, error) {
 		st, err := db.PrepareContext(ctx, q)
@@ -47,12 +42,8 @@ func prepareIndex(ctx context.Context, db *sql.DB) (*indexStmts, error) {
 	}
 	var err error
 	for _, t := range sqlsearch.Tables {
-		cols := t.AllCols()
-		for _, n := range chunkSizes {
-			q := valuesSQL("INSERT INTO "+t.Name+" ("+strings.Join(cols, ", ")+") VALUES ", len(cols), n, "")
-			if s.insert[insKey{t, n}], err = prep(q); err != nil {
-				return nil, err
-			}
+		if s.insert[t], err = prep(insertSQL(t)); err != nil {
+			return nil, err
 		}
 		if s.delOne[t], err = prep("DELETE FROM " + t.Name + " WHERE rid = ?"); err != nil {
 			return nil, err
@@ -65,13 +56,10 @@ func prepareIndex(ctx context.Context, db *sql.DB) (*indexStmts, error) {
 }
 
 func (s *indexStmts) close() {
-	for _, m := range []map[*sqlsearch.Table]*sql.Stmt{s.delOne, s.delMany} {
+	for _, m := range []map[*sqlsearch.Table]*sql.Stmt{s.insert, s.delOne, s.delMany} {
 		for _, st := range m {
 			_ = st.Close()
 		}
-	}
-	for _, st := range s.insert {
-		_ = st.Close()
 	}
 }
 
@@ -119,25 +107,22 @@ func (t *wtx) deleteIndex(ctx context.Context, rids []int64) error {
 	return nil
 }
 
-// flush inserts the batch with the prepared multi-row statements.
+// flush inserts the batch, one statement per table (and per
+// maxRowsPerInsert rows).
 func (t *wtx) flush(ctx context.Context, b *sqlsearch.Batch) error {
 	for _, tb := range sqlsearch.Tables {
 		vals := b.Rows[tb]
 		width := len(tb.Cols) + 3
 		for len(vals) > 0 {
-			rows := len(vals) / width
-			n := chunkSizes[len(chunkSizes)-1]
-			for _, c := range chunkSizes {
-				if c <= rows {
-					n = c
-					break
-				}
-			}
-			st := t.stmt(ctx, t.s.ix.insert[insKey{tb, n}])
-			if _, err := st.ExecContext(ctx, vals[:n*width]...); err != nil {
+			n := min(len(vals), maxRowsPerInsert*width)
+			var err error
+			if t.js, err = encodeRows(t.js[:0], vals[:n], width); err != nil {
 				return fmt.Errorf("insert %s rows: %w", tb.Name, err)
 			}
-			vals = vals[n*width:]
+			if _, err := t.stmt(ctx, t.s.ix.insert[tb]).ExecContext(ctx, string(t.js)); err != nil {
+				return fmt.Errorf("insert %s rows: %w", tb.Name, err)
+			}
+			vals = vals[n:]
 		}
 	}
 	return nil

@@ -20,7 +20,7 @@
 // in internal/store/internal/sqlsearch). Tx.Write replaces a resource's rows
 // in its transaction ((*wtx).afterWrite); BulkPut deletes the replaced
 // versions' rows with one statement per table and inserts the new ones
-// with prepared multi-row INSERTs. Search runs on the read pool, or on the
+// with one INSERT ... SELECT from a JSON array per table (rows.go). Search runs on the read pool, or on the
 // write transaction inside InTx so that it sees the transaction's writes.
 package sqlite
 

@@ -19,6 +19,7 @@ type wtx struct {
 	st  map[*sql.Stmt]*sql.Stmt // writer statements bound to tx, made on first use
 	err error                   // first database error: the tx must not commit
 	b   *sqlsearch.Batch        // reused index rows buffer
+	js  []byte                  // reused JSON text of rows (rows.go)
 }
 
 var _ store.Tx = (*wtx)(nil)
