@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/housecall/housecall/internal/fhir"
+	"github.com/housecall/housecall/internal/jsonenc"
 )
 
 // appendCanonical writes v in the canonical JSON form described in the
@@ -82,38 +83,9 @@ func appendArray[T any](buf []byte, items []T) ([]byte, error) {
 	return append(buf, ']'), nil
 }
 
-const hexDigits = "0123456789abcdef"
-
 func appendString(buf []byte, s string) ([]byte, error) {
 	if !utf8.ValidString(s) {
 		return nil, errors.New("string is not valid UTF-8")
 	}
-	buf = append(buf, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		buf = append(buf, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			buf = append(buf, '\\', c)
-		case '\b':
-			buf = append(buf, '\\', 'b')
-		case '\f':
-			buf = append(buf, '\\', 'f')
-		case '\n':
-			buf = append(buf, '\\', 'n')
-		case '\r':
-			buf = append(buf, '\\', 'r')
-		case '\t':
-			buf = append(buf, '\\', 't')
-		default:
-			buf = append(buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		start = i + 1
-	}
-	buf = append(buf, s[start:]...)
-	return append(buf, '"'), nil
+	return jsonenc.AppendString(buf, s), nil
 }

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/housecall/housecall/internal/jsonenc"
 )
 
 // Batches of rows (index rows, and the versions and current pointers of
@@ -52,7 +54,7 @@ func encodeRows(dst []byte, vals []any, width int) ([]byte, error) {
 		case float64:
 			dst = appendJSONFloat(dst, x)
 		case string:
-			dst = appendJSONString(dst, x)
+			dst = jsonenc.AppendString(dst, x) // the text was valid UTF-8 JSON when decoded
 		default:
 			return nil, fmt.Errorf("index value of type %T", v)
 		}
@@ -77,35 +79,4 @@ func appendJSONFloat(dst []byte, f float64) []byte {
 		return append(dst, "-9e999"...)
 	}
 	return strconv.AppendFloat(dst, f, 'g', -1, 64)
-}
-
-// appendJSONString quotes s for JSON. Bytes are copied as they are (the
-// text was valid UTF-8 JSON when decoded); only the quote, the backslash
-// and control characters need escapes.
-func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		}
-		start = i + 1
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
