@@ -9,7 +9,7 @@ import (
 )
 
 // fixedIDRe is the shape of a well-known client id ("housecall-web").
-var fixedIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+var fixedIDRe = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // EnsureClient makes the client with this well-known id match nc, creating
 // it when missing: apps shipped with the server (the web app) name their

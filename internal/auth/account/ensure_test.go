@@ -2,6 +2,7 @@ package account
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -65,5 +66,31 @@ func TestEnsureClient(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Well-known ids take the alphabet of generated ones (base64url), so a
+// generated client can be ensured too; anything else is refused.
+func TestEnsureClientIDs(t *testing.T) {
+	db := backends(t)["sqlite"]
+	a := open(t, db, newClock(), nil)
+	nc := NewClient{Name: "App", Public: true, Scopes: "openid", RedirectURIs: []string{"https://app.example/cb"}}
+	for _, tt := range []struct {
+		id string
+		ok bool
+	}{
+		{"housecall-web", true},
+		{"-Xq_9.z", true},
+		{"_leading-underscore", true},
+		{strings.Repeat("a", 64), true},
+		{"", false},
+		{strings.Repeat("a", 65), false},
+		{"has space", false},
+		{"slash/id", false},
+	} {
+		_, err := a.EnsureClient(t.Context(), tt.id, nc)
+		if (err == nil) != tt.ok {
+			t.Errorf("EnsureClient(%q): err = %v, want ok = %v", tt.id, err, tt.ok)
+		}
 	}
 }
