@@ -49,10 +49,9 @@ type batchConn struct {
 
 	// Direct path (direct.go): remote address → peer whose SRTP packets
 	// are decrypted and forwarded right here on the reader goroutine.
-	routeMu sync.Mutex
-	routes  atomic.Pointer[map[netip.AddrPort]*directPeer]
-	plain   []byte                        // reader only: decrypted packet
-	bySSRC  func(ssrc uint32) *directPeer // set before the first read
+	routes cowMap[netip.AddrPort, *directPeer]
+	plain  []byte                        // reader only: decrypted packet
+	bySSRC func(ssrc uint32) *directPeer // set before the first read
 
 	counts socketCounts
 	gso    bool // UDP segmentation offload works on this socket; flusher only
@@ -164,10 +163,8 @@ func (b *batchConn) ReadFromAddrPort(p []byte) (int, netip.AddrPort, error) {
 // change); a packet that authenticates with that stream's keys teaches the
 // socket the address.
 func (b *batchConn) direct(pkt []byte, addr netip.AddrPort) bool {
-	if routes := b.routes.Load(); routes != nil {
-		if dp := (*routes)[addr]; dp != nil {
-			return dp.receive(pkt, b.plain, false)
-		}
+	if dp := b.routes.get(addr); dp != nil {
+		return dp.receive(pkt, b.plain, false)
 	}
 	if b.bySSRC == nil {
 		return false
@@ -182,10 +179,8 @@ func (b *batchConn) direct(pkt []byte, addr netip.AddrPort) bool {
 
 // directRTCP offers an RTCP packet from a peer on the direct path.
 func (b *batchConn) directRTCP(pkt []byte, addr netip.AddrPort) bool {
-	if routes := b.routes.Load(); routes != nil {
-		if dp := (*routes)[addr]; dp != nil {
-			return dp.receiveRTCP(pkt, b.plain)
-		}
+	if dp := b.routes.get(addr); dp != nil {
+		return dp.receiveRTCP(pkt, b.plain)
 	}
 	return false
 }
@@ -193,23 +188,11 @@ func (b *batchConn) directRTCP(pkt []byte, addr netip.AddrPort) bool {
 // setLookup installs the SSRC lookup; before the socket is first read.
 func (b *batchConn) setLookup(f func(uint32) *directPeer) { b.bySSRC = f }
 
-// setRoute sends what arrives from addr to dp (nil: back to pion).
-func (b *batchConn) setRoute(addr netip.AddrPort, dp *directPeer) {
-	b.routeMu.Lock()
-	defer b.routeMu.Unlock()
-	next := map[netip.AddrPort]*directPeer{}
-	if old := b.routes.Load(); old != nil {
-		for k, v := range *old {
-			next[k] = v
-		}
-	}
-	if dp == nil {
-		delete(next, addr)
-	} else {
-		next[addr] = dp
-	}
-	b.routes.Store(&next)
-}
+// setRoute sends what arrives from addr to dp.
+func (b *batchConn) setRoute(addr netip.AddrPort, dp *directPeer) { b.routes.set(addr, dp) }
+
+// dropRoute gives addr back to pion, unless another peer has taken it since.
+func (b *batchConn) dropRoute(addr netip.AddrPort, dp *directPeer) { b.routes.deleteIf(addr, dp) }
 
 func (b *batchConn) fill() error {
 	for i := range b.msgs {

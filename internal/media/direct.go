@@ -55,6 +55,7 @@ import (
 // directSocket is an ICE socket that can route a remote address to a peer.
 type directSocket interface {
 	setRoute(addr netip.AddrPort, dp *directPeer)
+	dropRoute(addr netip.AddrPort, dp *directPeer)
 	setLookup(func(ssrc uint32) *directPeer)
 	WriteToAddrPort(p []byte, addr netip.AddrPort) (int, error)
 	LocalAddr() net.Addr
@@ -76,8 +77,7 @@ type directPeer struct {
 	rx       *srtp.Context
 	rxHdr    rtp.Header
 	failures map[uint32]int
-	layersMu sync.Mutex
-	layers   atomic.Pointer[map[uint32]*layer]
+	layers   cowMap[uint32, *layer]
 
 	txMu   sync.Mutex
 	tx     *srtp.Context
@@ -184,8 +184,6 @@ func (p *participant) setupDirect() {
 		}
 		dp = &directPeer{p: p, rx: rx, tx: tx, failures: map[uint32]int{},
 			plain: make([]byte, 1500), sealed: make([]byte, 1500+64)}
-		empty := map[uint32]*layer{}
-		dp.layers.Store(&empty)
 		if !p.direct.CompareAndSwap(nil, dp) {
 			dp = p.direct.Load()
 		} else {
@@ -216,7 +214,7 @@ func (dp *directPeer) route(sock directSocket, remote netip.AddrPort) {
 	dp.routeMu.Lock()
 	defer dp.routeMu.Unlock()
 	for _, r := range dp.routes {
-		r.sock.setRoute(r.addr, nil)
+		r.sock.dropRoute(r.addr, dp)
 	}
 	dp.routes = dp.routes[:0]
 	if sock == nil || dp.closed {
@@ -240,11 +238,9 @@ func (dp *directPeer) close() {
 	dp.closed = true
 	dp.routeMu.Unlock()
 	dp.route(nil, netip.AddrPort{})
-	dp.layersMu.Lock()
-	for ssrc := range *dp.layers.Load() {
+	for _, ssrc := range dp.layers.keys() {
 		dp.p.srv.eng.ssrcs.CompareAndDelete(ssrc, dp)
 	}
-	dp.layersMu.Unlock()
 	if !was {
 		g := &dp.p.srv.gone
 		g.directIn.Add(dp.rxPackets.Load())
@@ -261,33 +257,14 @@ func (dp *directPeer) isClosed() bool {
 }
 
 func (dp *directPeer) addLayer(l *layer) {
-	dp.layersMu.Lock()
-	defer dp.layersMu.Unlock()
-	old := *dp.layers.Load()
-	next := make(map[uint32]*layer, len(old)+1)
-	for k, v := range old {
-		next[k] = v
-	}
-	next[l.ssrc] = l
-	dp.layers.Store(&next)
+	dp.layers.set(l.ssrc, l)
 	dp.p.srv.eng.ssrcs.LoadOrStore(l.ssrc, dp) // a clash stays on address routes
 }
 
 func (dp *directPeer) removeLayer(l *layer) {
-	dp.layersMu.Lock()
-	defer dp.layersMu.Unlock()
-	old := *dp.layers.Load()
-	if old[l.ssrc] != l {
-		return
+	if dp.layers.deleteIf(l.ssrc, l) {
+		dp.p.srv.eng.ssrcs.CompareAndDelete(l.ssrc, dp)
 	}
-	next := make(map[uint32]*layer, len(old))
-	for k, v := range old {
-		if v != l {
-			next[k] = v
-		}
-	}
-	dp.layers.Store(&next)
-	dp.p.srv.eng.ssrcs.CompareAndDelete(l.ssrc, dp)
 }
 
 // routeLayer puts a newly arrived layer on the direct path, if there is one.
@@ -333,7 +310,7 @@ const maxLearnedRoutes = 8
 // datagram, untouched, back to pion.
 func (dp *directPeer) receive(pkt, plain []byte, bySSRC bool) bool {
 	ssrc := binary.BigEndian.Uint32(pkt[8:12])
-	l := (*dp.layers.Load())[ssrc]
+	l := dp.layers.get(ssrc)
 	if l == nil {
 		return false // not (yet) a stream the SFU forwards
 	}
@@ -411,7 +388,7 @@ func (dp *directPeer) receiveRTCP(pkt, plain []byte) bool {
 	}
 	for _, pkt := range pkts {
 		if sr, ok := pkt.(*rtcp.SenderReport); ok {
-			if l := (*dp.layers.Load())[sr.SSRC]; l != nil {
+			if l := dp.layers.get(sr.SSRC); l != nil {
 				l.onSenderReport(sr)
 			}
 		}

@@ -46,9 +46,10 @@ type fakeSocket struct {
 	sent [][]byte
 }
 
-func (s *fakeSocket) setRoute(netip.AddrPort, *directPeer) {}
-func (s *fakeSocket) setLookup(func(uint32) *directPeer)   {}
-func (s *fakeSocket) LocalAddr() net.Addr                  { return &net.UDPAddr{} }
+func (s *fakeSocket) setRoute(netip.AddrPort, *directPeer)  {}
+func (s *fakeSocket) dropRoute(netip.AddrPort, *directPeer) {}
+func (s *fakeSocket) setLookup(func(uint32) *directPeer)    {}
+func (s *fakeSocket) LocalAddr() net.Addr                   { return &net.UDPAddr{} }
 func (s *fakeSocket) WriteToAddrPort(p []byte, _ netip.AddrPort) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -155,8 +156,6 @@ func TestDirectReceive(t *testing.T) {
 	newPeer := func() (*directPeer, *layer) {
 		p := &participant{log: slog.New(slog.DiscardHandler), srv: &Server{eng: &engine{}}}
 		dp := &directPeer{p: p, rx: srtpContext(t, srtp.SRTPReplayProtection(srtpReplayWindow)), failures: map[uint32]int{}}
-		empty := map[uint32]*layer{}
-		dp.layers.Store(&empty)
 		return dp, testLayer(ssrc)
 	}
 	scratch := make([]byte, 1500)
