@@ -73,11 +73,10 @@ const maxRxFailures = 16
 type directPeer struct {
 	p *participant
 
-	rxMu     sync.Mutex
-	rx       *srtp.Context
-	rxHdr    rtp.Header
-	failures map[uint32]int
-	layers   cowMap[uint32, *layer]
+	rxMu   sync.Mutex
+	rx     *srtp.Context // and each layer's direct field: under rxMu
+	rxHdr  rtp.Header
+	layers cowMap[uint32, *layer]
 
 	txMu   sync.Mutex
 	tx     *srtp.Context
@@ -182,7 +181,7 @@ func (p *participant) setupDirect() {
 			p.log.Warn("direct media path unavailable", "err", err)
 			return
 		}
-		dp = &directPeer{p: p, rx: rx, tx: tx, failures: map[uint32]int{},
+		dp = &directPeer{p: p, rx: rx, tx: tx,
 			plain: make([]byte, 1500), sealed: make([]byte, 1500+64)}
 		if !p.direct.CompareAndSwap(nil, dp) {
 			dp = p.direct.Load()
@@ -316,10 +315,11 @@ func (dp *directPeer) receive(pkt, plain []byte, bySSRC bool) bool {
 	}
 	seq := binary.BigEndian.Uint16(pkt[2:4])
 	dp.rxMu.Lock()
-	if _, known := dp.rx.ROC(ssrc); !known {
+	if !l.direct.started {
 		// The stream's first packet on the direct path: continue the
 		// rollover counter from what pion delivered to the layer.
 		dp.rx.SetROC(ssrc, l.rocFor(seq))
+		l.direct.started = true
 	}
 	out, err := dp.rx.DecryptRTP(plain, pkt, &dp.rxHdr)
 	if err != nil && !isReplay(err) {
@@ -337,8 +337,8 @@ func (dp *directPeer) receive(pkt, plain []byte, bySSRC bool) bool {
 			dp.rxMu.Unlock()
 			return false
 		}
-		dp.failures[ssrc]++
-		giveUp := dp.failures[ssrc] >= maxRxFailures
+		l.direct.failures++
+		giveUp := l.direct.failures >= maxRxFailures
 		dp.rxMu.Unlock()
 		dp.rxFallbacks.Add(1)
 		if giveUp {
@@ -347,9 +347,7 @@ func (dp *directPeer) receive(pkt, plain []byte, bySSRC bool) bool {
 		}
 		return false
 	}
-	if dp.failures[ssrc] != 0 {
-		delete(dp.failures, ssrc)
-	}
+	l.direct.failures = 0
 	dp.rxMu.Unlock()
 	dp.rxPackets.Add(1)
 	l.handle(out, nanotime())

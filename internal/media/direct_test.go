@@ -155,7 +155,7 @@ func TestDirectReceive(t *testing.T) {
 	}
 	newPeer := func() (*directPeer, *layer) {
 		p := &participant{log: slog.New(slog.DiscardHandler), srv: &Server{eng: &engine{}}}
-		dp := &directPeer{p: p, rx: srtpContext(t, srtp.SRTPReplayProtection(srtpReplayWindow)), failures: map[uint32]int{}}
+		dp := &directPeer{p: p, rx: srtpContext(t, srtp.SRTPReplayProtection(srtpReplayWindow))}
 		return dp, testLayer(ssrc)
 	}
 	scratch := make([]byte, 1500)

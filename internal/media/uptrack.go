@@ -317,6 +317,13 @@ type layer struct {
 	info               rtpInfo    // under hmu
 	vp8                vp8Desc    // under hmu
 
+	// The owner's direct path (direct.go), under its rxMu: whether this
+	// stream's rollover counter was set, failed authentications in a row.
+	direct struct {
+		started  bool
+		failures int
+	}
+
 	srMu sync.Mutex // last sender report from the publisher
 	lsr  uint32
 	srAt int64
