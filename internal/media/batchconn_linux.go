@@ -54,7 +54,7 @@ type batchConn struct {
 	bySSRC func(ssrc uint32) *directPeer // set before the first read
 
 	counts socketCounts
-	gso    bool // UDP segmentation offload works on this socket; flusher only
+	gso    bool // UDP segmentation offload works on this socket; under sendMu
 }
 
 type queued struct {
