@@ -16,7 +16,7 @@ import (
 // maxRowsPerInsert bounds the JSON text of one statement.
 const maxRowsPerInsert = 4096
 
-// insertSQL inserts the rows of a JSON array (see rows.go).
+// insertSQL inserts the rows of a JSONB array (see rows.go).
 func insertSQL(t *sqlsearch.Table) string {
 	return "INSERT INTO " + t.Name + " (" + strings.Join(t.AllCols(), ", ") + ") " +
 		selectRows(len(t.AllCols()))
@@ -110,19 +110,49 @@ func (t *wtx) deleteIndex(ctx context.Context, rids []int64) error {
 // flush inserts the batch, one statement per table (and per
 // maxRowsPerInsert rows).
 func (t *wtx) flush(ctx context.Context, b *sqlsearch.Batch) error {
+	enc, err := encodeBatch(b, t.js[:0])
+	if err != nil {
+		return err
+	}
+	err = t.insertEncoded(ctx, enc)
+	if len(enc) > 0 {
+		t.js = enc[len(enc)-1].rows[:0] // keep the (last) buffer for the next write
+	}
+	return err
+}
+
+// encodedRows is one insert statement's argument: rows of a table as JSONB.
+type encodedRows struct {
+	table *sqlsearch.Table
+	rows  []byte
+}
+
+// encodeBatch encodes the rows of b, per table and per maxRowsPerInsert
+// rows; buf is reused for the first statement.
+func encodeBatch(b *sqlsearch.Batch, buf []byte) ([]encodedRows, error) {
+	var out []encodedRows
 	for _, tb := range sqlsearch.Tables {
 		vals := b.Rows[tb]
 		width := len(tb.Cols) + 3
 		for len(vals) > 0 {
 			n := min(len(vals), maxRowsPerInsert*width)
-			var err error
-			if t.js, err = encodeRows(t.js[:0], vals[:n], width); err != nil {
-				return fmt.Errorf("insert %s rows: %w", tb.Name, err)
+			js, err := encodeRows(buf, vals[:n], width)
+			if err != nil {
+				return nil, fmt.Errorf("insert %s rows: %w", tb.Name, err)
 			}
-			if _, err := t.stmt(ctx, t.s.ix.insert[tb]).ExecContext(ctx, string(t.js)); err != nil {
-				return fmt.Errorf("insert %s rows: %w", tb.Name, err)
-			}
+			out = append(out, encodedRows{tb, js})
+			buf = nil
 			vals = vals[n:]
+		}
+	}
+	return out, nil
+}
+
+// insertEncoded runs the insert statements of encodeBatch.
+func (t *wtx) insertEncoded(ctx context.Context, enc []encodedRows) error {
+	for _, e := range enc {
+		if _, err := t.stmt(ctx, t.s.ix.insert[e.table]).ExecContext(ctx, e.rows); err != nil {
+			return fmt.Errorf("insert %s rows: %w", e.table.Name, err)
 		}
 	}
 	return nil

@@ -2,9 +2,11 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"math"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,7 +15,15 @@ import (
 	"github.com/housecall/housecall/internal/store/internal/sqlsearch"
 )
 
+// TestEncodeRows renders the JSONB that encodeRows writes as JSON text with
+// SQLite's own json(): SQLite must read every element as intended.
 func TestEncodeRows(t *testing.T) {
+	db, err := sql.Open("sqlite", ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	long := strings.Repeat("x", 70000) // a string whose size needs a four-byte header
 	for _, tc := range []struct {
 		name  string
 		vals  []any
@@ -25,14 +35,20 @@ func TestEncodeRows(t *testing.T) {
 		{"two rows", []any{int64(1), "a", int64(2), "b"}, 2, `[[1,"a"],[2,"b"]]`},
 		{"int64 ends", []any{int64(math.MinInt64), int64(math.MaxInt64)}, 2, `[[-9223372036854775808,9223372036854775807]]`},
 		{"escapes", []any{"q\"b\\n\nt\tr\r\x01\x1f<>&é"}, 1, `[["q\"b\\n\nt\tr\r\u0001\u001f<>&é"]]`},
-		{"floats", []any{0.1, 1e21, math.Copysign(0, -1), math.Inf(1), math.Inf(-1)}, 5, `[[0.1,1e+21,-0,9e999,-9e999]]`},
+		{"floats", []any{0.1, 1e21, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN()}, 6, `[[0.1,1e+21,-0,9e999,-9e999,null]]`},
+		{"header sizes", []any{"12345678901", "123456789012", strings.Repeat("y", 255), strings.Repeat("z", 256), long}, 5,
+			`[["12345678901","123456789012","` + strings.Repeat("y", 255) + `","` + strings.Repeat("z", 256) + `","` + long + `"]]`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := encodeRows(nil, tc.vals, tc.width)
+			blob, err := encodeRows(nil, tc.vals, tc.width)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if string(got) != tc.want {
+			var got string
+			if err := db.QueryRow(`SELECT json(?)`, blob).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
 				t.Errorf("got %s, want %s", got, tc.want)
 			}
 		})
