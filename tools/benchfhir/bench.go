@@ -49,6 +49,7 @@ type bench struct {
 	cpuprofile    string // if set, the CPU profile of the import is written here
 	searchprofile string // and that of the search phase here
 	batch         int    // importer.Options.BatchSize
+	keep          string // if set, data and databases persist here between runs
 }
 
 type result struct {
@@ -60,15 +61,22 @@ type result struct {
 	read        []time.Duration
 	create      []time.Duration
 	importError int
+	reused      bool // the import was skipped: the kept database already held the data
 	search      []searchResult
 }
 
 func (b *bench) run(ctx context.Context, backends []string) error {
-	dir, err := os.MkdirTemp("", "housecall-bench-")
-	if err != nil {
+	dir := b.keep
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "housecall-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
 	b.dataDir = filepath.Join(dir, "ndjson")
 	fmt.Fprintf(os.Stderr, "preparing %d copies of %s ...\n", b.copies, b.synthea)
 	if err := b.prepare(); err != nil {
@@ -81,7 +89,7 @@ func (b *bench) run(ctx context.Context, backends []string) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		r, err := b.measure(ctx, name, st)
+		r, err := b.measure(ctx, name, st, dir)
 		st.Close()
 		cleanup()
 		if err != nil {
@@ -172,15 +180,22 @@ func cloneMap(m map[string]any) map[string]any {
 func (b *bench) open(ctx context.Context, name, dir string) (store.Store, func(), error) {
 	switch name {
 	case "sqlite":
-		st, err := sqlite.Open(ctx, filepath.Join(dir, "bench.db"))
-		return st, func() { os.Remove(filepath.Join(dir, "bench.db")) }, err
+		path := filepath.Join(dir, "bench.db")
+		st, err := sqlite.Open(ctx, path)
+		if b.keep != "" {
+			return st, func() {}, err
+		}
+		return st, func() { os.Remove(path) }, err
 	case "postgres":
 		conn, err := pgx.Connect(ctx, b.pgURL)
 		if err != nil {
 			return nil, nil, fmt.Errorf("connecting: %w", err)
 		}
 		schema := fmt.Sprintf("bench_%d", time.Now().UnixNano())
-		if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		if b.keep != "" {
+			schema = "bench_keep"
+		}
+		if _, err := conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
 			conn.Close(ctx)
 			return nil, nil, err
 		}
@@ -190,7 +205,9 @@ func (b *bench) open(ctx context.Context, name, dir string) (store.Store, func()
 		}
 		st, err := postgres.Open(ctx, b.pgURL+sep+"search_path="+schema)
 		cleanup := func() {
-			conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+			if b.keep == "" {
+				conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+			}
 			conn.Close(context.Background())
 		}
 		if err != nil {
@@ -202,22 +219,19 @@ func (b *bench) open(ctx context.Context, name, dir string) (store.Store, func()
 	return nil, nil, fmt.Errorf("unknown backend %q", name)
 }
 
-func (b *bench) measure(ctx context.Context, name string, st store.Store) (result, error) {
+func (b *bench) measure(ctx context.Context, name string, st store.Store, dir string) (result, error) {
 	r := result{backend: name}
-	fmt.Fprintf(os.Stderr, "[%s] import ...\n", name)
-	stopProfile, err := startProfile(b.cpuprofile)
-	if err != nil {
+	marker := filepath.Join(dir, name+".imported")
+	if _, err := os.Stat(marker); b.keep != "" && err == nil {
+		fmt.Fprintf(os.Stderr, "[%s] reusing the kept database (%s)\n", name, marker)
+		r.reused = true
+	} else if err := b.importAll(ctx, name, st, &r); err != nil {
 		return r, err
+	} else if b.keep != "" {
+		if err := os.WriteFile(marker, nil, 0o644); err != nil {
+			return r, err
+		}
 	}
-	sw := startWatch()
-	sum, err := importer.Run(ctx, []string{b.dataDir}, importer.Options{Store: st, BatchSize: b.batch})
-	if perr := stopProfile(); perr != nil && err == nil {
-		err = perr
-	}
-	if err != nil {
-		return r, fmt.Errorf("import: %w", err)
-	}
-	r.importDur, r.imported, r.importError = sw.elapsed(), sum.Resources, len(sum.Errors)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -232,7 +246,7 @@ func (b *bench) measure(ctx context.Context, name string, st store.Store) (resul
 		return r, err
 	}
 	defer a.Close()
-	u, err := a.Accounts.CreateUser(ctx, account.NewUser{Email: "bench-" + name + "@housecall.test", Role: auth.RolePractitioner,
+	u, err := a.Accounts.CreateUser(ctx, account.NewUser{Email: fmt.Sprintf("bench-%s-%d@housecall.test", name, time.Now().UnixNano()), Role: auth.RolePractitioner,
 		FHIRResource: "Practitioner/bench", Password: "benchmark-password-" + name})
 	if err != nil {
 		return r, err
@@ -248,7 +262,7 @@ func (b *bench) measure(ctx context.Context, name string, st store.Store) (resul
 	client := &http.Client{Transport: bearer{&http.Transport{MaxIdleConnsPerHost: 4}, "Bearer " + tok}}
 
 	fmt.Fprintf(os.Stderr, "[%s] transaction bundles ...\n", name)
-	sw = startWatch()
+	sw := startWatch()
 	for _, body := range b.txBodies {
 		if _, err := call(client, "POST", base, body, http.StatusOK); err != nil {
 			return r, fmt.Errorf("transaction: %w", err)
@@ -290,6 +304,25 @@ func (b *bench) measure(ctx context.Context, name string, st store.Store) (resul
 		}
 	}
 	return r, nil
+}
+
+// importAll imports the prepared data set into st and records the rate.
+func (b *bench) importAll(ctx context.Context, name string, st store.Store, r *result) error {
+	fmt.Fprintf(os.Stderr, "[%s] import ...\n", name)
+	stopProfile, err := startProfile(b.cpuprofile)
+	if err != nil {
+		return err
+	}
+	sw := startWatch()
+	sum, err := importer.Run(ctx, []string{b.dataDir}, importer.Options{Store: st, BatchSize: b.batch})
+	if perr := stopProfile(); perr != nil && err == nil {
+		err = perr
+	}
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	r.importDur, r.imported, r.importError = sw.elapsed(), sum.Resources, len(sum.Errors)
+	return nil
 }
 
 // startProfile starts a CPU profile written to path (nothing if path is
@@ -382,8 +415,12 @@ func printReport(w io.Writer, b *bench, rs []result) {
 	fmt.Fprintln(w, "| backend | import (resources/s) | import errors | transaction bundles of 100 (resources/s) | read p50 | read p99 | create p50 | create p99 |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
 	for _, r := range rs {
-		fmt.Fprintf(w, "| %s | %.0f (%d in %.1fs) | %d | %.0f | %s | %s | %s | %s |\n", r.backend,
-			float64(r.imported)/r.importDur.Seconds(), r.imported, r.importDur.Seconds(), r.importError,
+		imp := fmt.Sprintf("%.0f (%d in %.1fs)", float64(r.imported)/r.importDur.Seconds(), r.imported, r.importDur.Seconds())
+		if r.reused {
+			imp = "— (kept database reused)"
+		}
+		fmt.Fprintf(w, "| %s | %s | %d | %.0f | %s | %s | %s | %s |\n", r.backend,
+			imp, r.importError,
 			float64(r.txEntries)/r.txDur.Seconds(),
 			ms(percentile(r.read, 0.50)), ms(percentile(r.read, 0.99)),
 			ms(percentile(r.create, 0.50)), ms(percentile(r.create, 0.99)))

@@ -25,6 +25,7 @@ func main() {
 	batch := flag.Int("batch", 0, "resources per import transaction (0: the importer's default)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the import phase (of the last backend) to this file")
 	searchprofile := flag.String("searchprofile", "", "write a CPU profile of the search phase (of the last backend) to this file")
+	keep := flag.String("keep", "", "keep the data set and databases in this folder (PostgreSQL: schema bench_keep) and reuse them on the next run instead of importing again; for iterating on search latency")
 	flag.Parse()
 
 	if *synthea == "" {
@@ -35,7 +36,7 @@ func main() {
 		*synthea = filepath.Join(root, "..", "shared", "data", "synthea-bulk-10")
 	}
 	ctx := context.Background()
-	b := &bench{copies: *copies, synthea: *synthea, pgURL: *pgURL, reads: *reads, creates: *creates, bundles: *bundles, searches: *searches, cpuprofile: *cpuprofile, searchprofile: *searchprofile, batch: *batch}
+	b := &bench{copies: *copies, synthea: *synthea, pgURL: *pgURL, reads: *reads, creates: *creates, bundles: *bundles, searches: *searches, cpuprofile: *cpuprofile, searchprofile: *searchprofile, batch: *batch, keep: *keep}
 	if err := b.run(ctx, splitComma(*backends)); err != nil {
 		fail(err)
 	}
