@@ -169,6 +169,12 @@ type Reader interface {
 	List(ctx context.Context, q ListQuery) (*ListPage, error)
 	// Search runs a typed search over current resources.
 	Search(ctx context.Context, req SearchRequest) (*SearchResult, error)
+	// CompartmentTypes reports which of the types in params (each with the
+	// reference parameters that put a resource of it in the compartment)
+	// have at least one current resource in the compartment of typ/id. It
+	// applies no access restriction: it tells a caller such as
+	// Patient/$everything which types it need not search at all.
+	CompartmentTypes(ctx context.Context, typ, id string, params map[string][]string) (map[string]bool, error)
 }
 
 // Tx is a read-write transaction. Reads see the transaction's own writes.

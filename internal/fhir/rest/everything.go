@@ -46,6 +46,24 @@ func (e *Engine) everything(ctx context.Context, rd store.Reader, req *Request) 
 	if err != nil {
 		return nil, err
 	}
+	// One query finds the types the patient has anything of; the walk
+	// searches only those (a patient has resources of a handful of the
+	// compartment's sixty-odd types, and an empty search still costs a
+	// statement).
+	params := map[string][]string{}
+	for _, typ := range types[start:] {
+		if typ != selfStep && e.allow(ctx, opSearch, typ) == nil {
+			params[typ] = fhir.CompartmentParams("Patient", typ)
+		}
+	}
+	var from store.Reader = e.store
+	if rd != nil {
+		from = rd // inside a transaction (a Bundle entry)
+	}
+	present, err := from.CompartmentTypes(ctx, "Patient", req.ID, params)
+	if err != nil {
+		return nil, err
+	}
 
 	base := baseURL(ctx)
 	entries := []any{}
@@ -64,9 +82,9 @@ func (e *Engine) everything(ctx context.Context, rd store.Reader, req *Request) 
 			}
 			continue
 		}
-		params := fhir.CompartmentParams("Patient", typ)
-		if len(params) == 0 || e.allow(ctx, opSearch, typ) != nil {
-			// $everything returns what the caller may see.
+		if !present[typ] {
+			// Nothing of the type, or nothing the caller may search
+			// ($everything returns what the caller may see).
 			continue
 		}
 		query, _, err := search.ParseQuery(typ, criteria, search.ParseOptions{BaseURL: base})
@@ -82,7 +100,7 @@ func (e *Engine) everything(ctx context.Context, rd store.Reader, req *Request) 
 				break
 			}
 			res, err := e.runSearch(ctx, rd, store.SearchRequest{Query: query, Cursor: cursor,
-				Compartment: &store.Compartment{Type: "Patient", ID: req.ID, Params: params}})
+				Compartment: &store.Compartment{Type: "Patient", ID: req.ID, Params: params[typ]}})
 			if err != nil {
 				return nil, err
 			}

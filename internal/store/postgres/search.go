@@ -25,6 +25,10 @@ func (dialect) False() string              { return "false" }
 // ByRID: the planner has statistics and picks the (rid, pid) index itself.
 func (dialect) ByRID(string) string { return "" }
 
+// VersionsByType: the planner picks the index itself (an index-only scan of
+// (type, seq) when the table is vacuumed).
+func (dialect) VersionsByType() string { return "" }
+
 // ProbeDrivers: PostgreSQL turns IN and EXISTS into semi-joins and orders
 // them from its statistics.
 func (dialect) ProbeDrivers() bool { return false }
@@ -93,6 +97,27 @@ func (t *ptx) Search(ctx context.Context, req store.SearchRequest) (*store.Searc
 		return nil, t.check(fmt.Errorf("postgres: %w", err))
 	}
 	return res, nil
+}
+
+// CompartmentTypes implements store.Reader on the pool.
+func (s *Store) CompartmentTypes(ctx context.Context, typ, id string, params map[string][]string) (map[string]bool, error) {
+	out, err := sqlsearch.CompartmentTypes(ctx, dialect{}, runner{s.pool}, typ, id, params)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return out, nil
+}
+
+// CompartmentTypes implements store.Reader inside the transaction.
+func (t *ptx) CompartmentTypes(ctx context.Context, typ, id string, params map[string][]string) (map[string]bool, error) {
+	if t.err != nil {
+		return nil, fmt.Errorf("postgres: compartment types: transaction already failed: %w", t.err)
+	}
+	out, err := sqlsearch.CompartmentTypes(ctx, dialect{}, runner{t.tx}, typ, id, params)
+	if err != nil {
+		return nil, t.check(fmt.Errorf("postgres: %w", err))
+	}
+	return out, nil
 }
 
 // AfterBulkLoad vacuums and analyzes the resource and index tables after a

@@ -32,6 +32,10 @@ func (dialect) False() string              { return "0" }
 // ByRID names the primary key of a WITHOUT ROWID index table.
 func (dialect) ByRID(table string) string { return " INDEXED BY sqlite_autoindex_" + table + "_1" }
 
+// VersionsByType pins the (type, seq) index: SQLite prefers rowid lookups,
+// which read a table page per row.
+func (dialect) VersionsByType() string { return " INDEXED BY resource_versions_type_seq" }
+
 // ProbeDrivers: SQLite does not reorder EXISTS subqueries, so the engine
 // picks the driving clause by counting.
 func (dialect) ProbeDrivers() bool { return true }
@@ -101,4 +105,25 @@ func (t *wtx) Search(ctx context.Context, req store.SearchRequest) (*store.Searc
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	return res, nil
+}
+
+// CompartmentTypes implements store.Reader on the read pool.
+func (s *Store) CompartmentTypes(ctx context.Context, typ, id string, params map[string][]string) (map[string]bool, error) {
+	out, err := sqlsearch.CompartmentTypes(ctx, dialect{}, runner{s.rdb}, typ, id, params)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	return out, nil
+}
+
+// CompartmentTypes implements store.Reader inside the transaction.
+func (t *wtx) CompartmentTypes(ctx context.Context, typ, id string, params map[string][]string) (map[string]bool, error) {
+	if t.err != nil {
+		return nil, fmt.Errorf("sqlite: compartment types: transaction already failed: %w", t.err)
+	}
+	out, err := sqlsearch.CompartmentTypes(ctx, dialect{}, runner{t.tx}, typ, id, params)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	return out, nil
 }

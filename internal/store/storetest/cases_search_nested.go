@@ -28,7 +28,7 @@ func testSearchNestedPaging(f *fixture) {
 		f.index("Observation", fmt.Sprintf("o%02d", i), eRef("subject", "Patient", p), eRef("patient", "Patient", p),
 			eTok("code", "http://loinc.org", fmt.Sprint(i%7), ""))
 	}
-	defer func(w int) { sqlsearch.ScanWindow = w }(sqlsearch.ScanWindow)
+	defer func(w, p int) { sqlsearch.ScanWindow, sqlsearch.HasInnerProbe = w, p }(sqlsearch.ScanWindow, sqlsearch.HasInnerProbe)
 	for _, q := range []struct{ typ, raw string }{
 		{"Observation", "subject:Patient.name=even"},
 		{"Observation", "subject:Patient.name=even&code=3"},
@@ -40,13 +40,16 @@ func testSearchNestedPaging(f *fixture) {
 		if len(want) == 0 {
 			f.t.Fatalf("%s?%s matches nothing", q.typ, q.raw)
 		}
-		for _, window := range []int{1, 3, 7, 40, 1 << 20} {
-			sqlsearch.ScanWindow = window
-			for _, size := range []int{1, 4, 50} {
-				raw := fmt.Sprintf("%s&_count=%d", q.raw, size)
-				got, back := f.walk(q.typ, raw)
-				if !slices.Equal(got, want) || !slices.Equal(back, want) {
-					f.t.Errorf("%s?%s with a scan window of %d: forwards %q backwards %q, want %q", q.typ, raw, window, got, back, want)
+		for _, probe := range []int{0, 1 << 20} { // a _has scans always, never
+			sqlsearch.HasInnerProbe = probe
+			for _, window := range []int{1, 3, 7, 40, 1 << 20} {
+				sqlsearch.ScanWindow = window
+				for _, size := range []int{1, 4, 50} {
+					raw := fmt.Sprintf("%s&_count=%d", q.raw, size)
+					got, back := f.walk(q.typ, raw)
+					if !slices.Equal(got, want) || !slices.Equal(back, want) {
+						f.t.Errorf("%s?%s with a scan window of %d, inner probe %d: forwards %q backwards %q, want %q", q.typ, raw, window, probe, got, back, want)
+					}
 				}
 			}
 		}

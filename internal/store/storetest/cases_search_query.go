@@ -15,6 +15,7 @@ func init() {
 	register("SearchTotal", testSearchTotal)
 	register("SearchInclude", testSearchInclude)
 	register("SearchCompartment", testSearchCompartment)
+	register("CompartmentTypes", testCompartmentTypes)
 	register("SearchCursorErrors", testSearchCursorErrors)
 }
 
@@ -260,6 +261,58 @@ func testSearchCompartment(f *fixture) {
 		if got := idsOf(res.Matches); !slices.Equal(got, tc.want) && !(len(got) == 0 && len(tc.want) == 0) {
 			f.t.Errorf("compartment %s/%s Observation?%s: %q, want %q", tc.typ, tc.id, tc.raw, got, tc.want)
 		}
+	}
+}
+
+func testCompartmentTypes(f *fixture) {
+	f.clinic()
+	f.mustWrite(del("Observation", "o2"))
+	params := map[string][]string{
+		"Encounter":   {"patient", "subject"},
+		"Observation": {"subject", "performer", "{def}"},
+		"Condition":   {"patient"},
+		"Patient":     {"link"},
+	}
+	for _, tc := range []struct {
+		typ, id string
+		want    []string
+	}{
+		{"Patient", "pa", []string{"Encounter", "Observation"}},
+		{"Patient", "pb", []string{"Encounter"}}, // o2 is deleted
+		{"Group", "pa", []string{"Observation"}},
+		{"Patient", "nobody", nil},
+	} {
+		got, err := f.s.CompartmentTypes(f.ctx, tc.typ, tc.id, params)
+		if err != nil {
+			f.t.Fatalf("compartment types of %s/%s: %v", tc.typ, tc.id, err)
+		}
+		var types []string
+		for t, ok := range got {
+			if ok {
+				types = append(types, t)
+			}
+		}
+		slices.Sort(types)
+		if !slices.Equal(types, tc.want) {
+			f.t.Errorf("compartment types of %s/%s: %q, want %q", tc.typ, tc.id, types, tc.want)
+		}
+	}
+	// Inside a transaction, its own writes count.
+	err := f.s.InTx(f.ctx, func(tx store.Tx) error {
+		if _, err := tx.Write(f.ctx, idxPut("Condition", "c1", eRef("patient", "Patient", "pc"))); err != nil {
+			return err
+		}
+		got, err := tx.CompartmentTypes(f.ctx, "Patient", "pc", params)
+		if err != nil {
+			return err
+		}
+		if !got["Condition"] || !got["Observation"] || got["Encounter"] {
+			f.t.Errorf("compartment types of Patient/pc in a transaction: %v", got)
+		}
+		return nil
+	})
+	if err != nil {
+		f.t.Fatal(err)
 	}
 }
 

@@ -50,6 +50,11 @@ type cond struct {
 	// the matching resources (it may drive the query).
 	set  *frag
 	rank int
+	// inner, on a _has, is the rid set of the resources that must point at
+	// a match: testing one candidate walks every resource that points at
+	// it, so a page scans few candidates (scanWindow), and none when inner
+	// is small (see Search).
+	inner *frag
 }
 
 // compiler turns clauses into SQL. Aliases are unique per query so that
@@ -311,7 +316,7 @@ func (c *compiler) has(cl *search.Clause, outer string) (cond, error) {
 		filter.args = append(filter.args, rf.args...)
 	}
 	filter.sql += ")"
-	return cond{filter: filter, set: &set, rank: rankNested}, nil
+	return cond{filter: filter, set: &set, rank: rankNested, inner: &inner}, nil
 }
 
 // composite: every component of one composite entry (same rid and ord)

@@ -30,6 +30,9 @@ type Dialect interface {
 	// key: without statistics SQLite otherwise picks the search index and
 	// scans every row of the parameter for each candidate.
 	ByRID(table string) string
+	// VersionsByType is appended to "FROM resource_versions v" where the
+	// query knows v.type and looks up seqs: it pins the (type, seq) index.
+	VersionsByType() string
 	// ProbeDrivers tells the engine to choose the driving clause itself by
 	// counting (capped) candidate rows, for planners that do not reorder
 	// semi-joins.
@@ -42,11 +45,10 @@ type Row struct {
 	Seq int64
 }
 
-// KeyRow is one row of a page query: the resource's seq and id and the
-// values of its sort keys (string, int64, float64 or nil).
+// KeyRow is one row of a page query: the resource's seq and the values of
+// its sort keys (string, int64, float64 or nil).
 type KeyRow struct {
 	Seq  int64
-	ID   string
 	Keys []any
 }
 
@@ -55,7 +57,7 @@ type KeyRow struct {
 type Runner interface {
 	// Resources runs a query whose columns are ResourceCols.
 	Resources(ctx context.Context, q string, args []any) ([]Row, error)
-	// Keys runs a query whose columns are seq, id and nKeys sort keys.
+	// Keys runs a query whose columns are seq and nKeys sort keys.
 	Keys(ctx context.Context, q string, args []any, nKeys int) ([]KeyRow, error)
 	// Int runs a query returning one integer.
 	Int(ctx context.Context, q string, args []any) (int64, error)
@@ -117,12 +119,12 @@ type Rows interface {
 // driver returns as bytes become strings, so cursors compare alike.
 func ScanKeys(rows Rows, nKeys int) ([]KeyRow, error) {
 	var out []KeyRow
-	dest := make([]any, 2+nKeys)
+	dest := make([]any, 1+nKeys)
 	for rows.Next() {
 		kr := KeyRow{Keys: make([]any, nKeys)}
-		dest[0], dest[1] = &kr.Seq, &kr.ID
+		dest[0] = &kr.Seq
 		for i := range kr.Keys {
-			dest[2+i] = &kr.Keys[i]
+			dest[1+i] = &kr.Keys[i]
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err

@@ -76,8 +76,19 @@ func Search(ctx context.Context, d Dialect, r Runner, now func() time.Time, req 
 		}
 	}
 	var rows []KeyRow
-	if nestedDriver(conds, driver) && len(keys) == 0 && (cur == nil || !cur.Prev) {
-		rows, err = scanPage(ctx, d, r, q.Type, conds, base, cur, count)
+	scan, window := nestedDriver(conds, driver) && len(keys) == 0 && (cur == nil || !cur.Prev), ScanWindow
+	if scan && conds[driver].inner != nil {
+		// _has: a small inner set makes the nested set cheap to compute,
+		// and a scan would test candidates that nothing points at.
+		inner := conds[driver].inner
+		n, err := r.Int(ctx, d.Rebind("SELECT COUNT(*) FROM ("+inner.sql+" LIMIT "+fmt.Sprint(HasInnerProbe)+") p"), inner.args)
+		if err != nil {
+			return nil, fmt.Errorf("search %s: probe: %w", q.Type, err)
+		}
+		scan, window = n >= int64(HasInnerProbe), scanWindow(count)
+	}
+	if scan {
+		rows, err = scanPage(ctx, d, r, q.Type, conds, base, cur, count, window)
 	} else {
 		rows, err = page(ctx, d, r, base, keys, cur, count)
 	}
@@ -171,11 +182,16 @@ func chooseDriver(ctx context.Context, d Dialect, r Runner, conds []cond) (int, 
 
 // baseFrom is "FROM ... WHERE ..." over alias v (columns seq and id) of
 // every match: driven by one clause's rid set, or by the resources table.
+// A set holds only current versions of the searched type, so the versions
+// table is reached through its (type, seq) index: a page that weighs a
+// thousand candidates (a patient's encounters sorted by date) then reads a
+// few dense index pages instead of a table page per candidate, each holding
+// a body or two. Only _sort=_id reads the table, for v.id.
 func baseFrom(d Dialect, typ string, conds []cond, driver int) frag {
 	var parts []frag
 	if driver >= 0 {
 		s := conds[driver].set
-		parts = append(parts, frag{"FROM resource_versions v WHERE v.seq IN (" + s.sql + ")", s.args})
+		parts = append(parts, frag{"FROM resource_versions v" + d.VersionsByType() + " WHERE v.type = ? AND v.seq IN (" + s.sql + ")", append([]any{typ}, s.args...)})
 	} else {
 		parts = append(parts, f("FROM resources v WHERE v.type = ? AND v.deleted = "+d.False(), typ))
 	}
@@ -213,10 +229,31 @@ func total(ctx context.Context, d Dialect, r Runner, base frag, set *frag, estim
 }
 
 // ScanWindow is how many resources of the searched type a page driven by a
-// chain or _has examines in seq order before it falls back to computing
-// the nested set. A variable so that tests can cross the boundary with
-// little data.
+// chain examines in seq order before it computes the nested set instead
+// (see scanPage), and the most a page driven by _has examines. A variable
+// so that tests can cross the boundary with little data.
 var ScanWindow = 2000
+
+// HasInnerProbe is the size from which the inner set of a _has is worth a
+// scan: computing the nested set costs a probe per inner resource, a scan
+// window about four pages of candidates times the resources pointing at
+// each (a patient has tens to hundreds of conditions). A variable so that
+// tests can make every _has scan.
+var HasInnerProbe = 4096
+
+// scanWindow is the window of a page of count driven by a _has whose inner
+// set is large: four pages' worth, at least 64. Testing a candidate there
+// walks every resource that points at it (a patient's hundreds of
+// conditions), so the window is a small bet that matches are dense (a
+// quarter of the type or more); past it the nested set is computed. A
+// chain's candidate costs a few probes whatever the data, and its nested
+// set is costly to compute (every resource of the middle hop), so a chain
+// keeps the long window. Matches come in clumps (one patient's resources
+// are written together), so the density a window sees does not predict
+// the next one, and no second window is tried.
+func scanWindow(count int) int {
+	return min(ScanWindow, max(4*(count+1), 64))
+}
 
 func nestedDriver(conds []cond, driver int) bool {
 	return driver >= 0 && conds[driver].rank == rankNested
@@ -225,12 +262,12 @@ func nestedDriver(conds []cond, driver int) bool {
 // scanPage reads a page (in seq order) of a query whose best driver is a
 // chain or _has. Such a set is often huge — every encounter of everyone
 // who shares a name — while a page needs only count+1 matches, which are
-// dense when the set is huge. So the page first walks the next ScanWindow
+// dense when the set is huge. So the page first walks the next window
 // current resources of the type in seq order, testing every clause as a
 // filter, and stops as soon as the page is full; only when the window runs
-// out does it ask the set-driven query for the rest, after the window. Both
-// read in seq order, so the result is the same as page's.
-func scanPage(ctx context.Context, d Dialect, r Runner, typ string, conds []cond, base frag, cur *cursor, count int) ([]KeyRow, error) {
+// out does it ask the set-driven query for the rest, after the window.
+// Both read in seq order, so the result is the same as page's.
+func scanPage(ctx context.Context, d Dialect, r Runner, typ string, conds []cond, base frag, cur *cursor, count, window int) ([]KeyRow, error) {
 	from := int64(0)
 	if cur != nil {
 		from = cur.Seq
@@ -238,9 +275,9 @@ func scanPage(ctx context.Context, d Dialect, r Runner, typ string, conds []cond
 			from--
 		}
 	}
-	// The window's upper bound: the seq of the ScanWindow-th version of the
+	// The window's upper bound: the seq of the window's last version of the
 	// type after the cursor (none: the window reaches the end).
-	hi, err := r.Int(ctx, d.Rebind(fmt.Sprintf("SELECT COALESCE((SELECT w.seq FROM resource_versions w WHERE w.type = ? AND w.seq > ? ORDER BY w.seq LIMIT 1 OFFSET %d), -1)", ScanWindow-1)), []any{typ, from})
+	hi, err := r.Int(ctx, d.Rebind(fmt.Sprintf("SELECT COALESCE((SELECT w.seq FROM resource_versions w WHERE w.type = ? AND w.seq > ? ORDER BY w.seq LIMIT 1 OFFSET %d), -1)", window-1)), []any{typ, from})
 	if err != nil {
 		return nil, err
 	}
@@ -255,7 +292,7 @@ func scanPage(ctx context.Context, d Dialect, r Runner, typ string, conds []cond
 		parts = append(parts, cd.filter)
 	}
 	q := join(" AND ", parts)
-	q.sql = "SELECT v.seq, v.id " + q.sql + " ORDER BY v.seq LIMIT ?"
+	q.sql = "SELECT v.seq " + q.sql + " ORDER BY v.seq LIMIT ?"
 	q.args = append(q.args, int64(count+1))
 	rows, err := r.Keys(ctx, d.Rebind(q.sql), q.args, 0)
 	if err != nil || len(rows) > count || hi < 0 {
@@ -274,14 +311,14 @@ func scanPage(ctx context.Context, d Dialect, r Runner, typ string, conds []cond
 // reversed order for a previous-page cursor).
 func page(ctx context.Context, d Dialect, r Runner, base frag, keys []sortKey, cur *cursor, count int) ([]KeyRow, error) {
 	names := make([]string, len(keys))
-	inner := f("SELECT v.seq AS seq, v.id AS id")
+	inner := f("SELECT v.seq AS seq")
 	for i, k := range keys {
 		names[i] = fmt.Sprintf("t.k%d", i)
 		inner.sql += ", " + k.expr.sql + fmt.Sprintf(" AS k%d", i)
 		inner.args = append(inner.args, k.expr.args...)
 	}
 	inner = join(" ", []frag{inner, base})
-	sel := "SELECT t.seq, t.id"
+	sel := "SELECT t.seq"
 	for _, n := range names {
 		sel += ", " + n
 	}

@@ -2,6 +2,8 @@ package sqlsearch
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -102,7 +104,7 @@ func visible(ctx context.Context, d Dialect, r Runner, c *compiler, rows []Row) 
 			continue
 		}
 		list, arg := d.IntList(seqs)
-		q := frag{"SELECT v.seq, v.id FROM resource_versions v WHERE v.seq IN (" + list + ") AND " + rf.sql, append([]any{arg}, rf.args...)}
+		q := frag{"SELECT v.seq FROM resource_versions v WHERE v.seq IN (" + list + ") AND " + rf.sql, append([]any{arg}, rf.args...)}
 		ok2, err := seqsOf(ctx, d, r, q)
 		if err != nil {
 			return nil, err
@@ -152,7 +154,7 @@ func forward(ctx context.Context, d Dialect, r Runner, inc search.Include, sourc
 		return nil, nil
 	}
 	list, arg := d.IntList(rids)
-	q := f("SELECT DISTINCT c.seq, c.id FROM idx_reference ir JOIN resources c ON c.type = ir.ref_type AND c.id = ir.ref_id"+
+	q := f("SELECT DISTINCT c.seq FROM idx_reference ir JOIN resources c ON c.type = ir.ref_type AND c.id = ir.ref_id"+
 		" WHERE ir.rid IN ("+list+") AND ir.pid IN ("+pids+") AND ir.ref_id <> '' AND c.deleted = "+d.False(), arg)
 	if inc.TargetType != "" {
 		q.sql += " AND ir.ref_type = ?"
@@ -186,12 +188,48 @@ func reverse(ctx context.Context, d Dialect, r Runner, inc search.Include, sourc
 	var out []int64
 	for _, t := range types {
 		list, arg := d.TextList(byType[t])
-		q := f("SELECT DISTINCT ir.rid, '' FROM idx_reference ir WHERE ir.pid IN ("+pids+") AND ir.ref_type = ? AND ir.ref_id IN ("+list+")", t, arg)
+		q := f("SELECT DISTINCT ir.rid FROM idx_reference ir WHERE ir.pid IN ("+pids+") AND ir.ref_type = ? AND ir.ref_id IN ("+list+")", t, arg)
 		seqs, err := seqsOf(ctx, d, r, q)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, seqs...)
+	}
+	return out, nil
+}
+
+// CompartmentTypes implements store.Reader.CompartmentTypes with one
+// query: for every reference parameter, whether one index row of it points
+// at typ/id (EXISTS stops at the first, so a patient's thousand encounters
+// cost one index probe).
+func CompartmentTypes(ctx context.Context, d Dialect, r Runner, typ, id string, params map[string][]string) (map[string]bool, error) {
+	byPID := map[int64]string{}
+	var pids []int64
+	for t, codes := range params {
+		for _, code := range codes {
+			if sp, ok := fhir.LookupSearchParam(t, code); !ok || sp.Type != "reference" {
+				continue // "{def}" and the like
+			}
+			pid := PID(t, code)
+			if _, dup := byPID[pid]; !dup {
+				byPID[pid] = t
+				pids = append(pids, pid)
+			}
+		}
+	}
+	out := map[string]bool{}
+	if len(pids) == 0 {
+		return out, nil
+	}
+	slices.Sort(pids)
+	list, arg := d.IntList(pids)
+	q := d.Rebind("WITH p(pid) AS (" + list + ") SELECT p.pid FROM p WHERE EXISTS (SELECT 1 FROM idx_reference ir WHERE ir.pid = p.pid AND ir.ref_id = ? AND ir.ref_type = ?)")
+	rows, err := r.Keys(ctx, q, []any{arg, id, typ}, 0)
+	if err != nil {
+		return nil, fmt.Errorf("compartment %s/%s: %w", typ, id, err)
+	}
+	for _, row := range rows {
+		out[byPID[row.Seq]] = true
 	}
 	return out, nil
 }

@@ -200,4 +200,5 @@ func (testDialect) TextList(v []string) (string, any) { return "SELECT ?", v }
 func (testDialect) Contains(col string) string        { return "contains(" + col + ", ?)" }
 func (testDialect) False() string                     { return "0" }
 func (testDialect) ByRID(string) string               { return "" }
+func (testDialect) VersionsByType() string            { return "" }
 func (testDialect) ProbeDrivers() bool                { return false }
