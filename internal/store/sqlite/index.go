@@ -13,7 +13,7 @@ import (
 	"github.com/housecall/housecall/internal/store/internal/storeutil"
 )
 
-// maxRowsPerInsert bounds the JSON text of one statement.
+// maxRowsPerInsert bounds the JSONB argument of one statement.
 const maxRowsPerInsert = 4096
 
 // insertSQL inserts the rows of a JSONB array (see rows.go).
