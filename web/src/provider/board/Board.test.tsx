@@ -88,7 +88,9 @@ describe("Board", { timeout: 120_000 }, () => {
     const notice = await screen.findByText("Jane Doe is waiting");
     expect(notice.closest("[role=status]")).toBeTruthy();
     expect(FakeAudio.oscillators).toBeGreaterThan(chimesBefore);
-    expect(document.title).toBe("(1) waiting · Today's visits · Housecall");
+    // The title follows the waiting count in an effect, after the render
+    // that shows the notice.
+    await waitFor(() => expect(document.title).toBe("(1) waiting · Today's visits · Housecall"));
     const waiting = screen.getByRole("region", { name: "Waiting" });
     const card = within(waiting).getByRole("article", { name: "Jane Doe" });
     expect(within(card).getByText(/^Waiting just now/)).toBeTruthy();
