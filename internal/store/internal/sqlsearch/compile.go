@@ -384,11 +384,9 @@ func (c *compiler) composite(cl *search.Clause, outer string) (cond, error) {
 func (c *compiler) compartment(searched, typ string, ids []string, params []string, outer string) (cond, error) {
 	var pids []string
 	for _, p := range params {
-		sp, ok := fhir.LookupSearchParam(searched, p)
-		if !ok || sp.Type != "reference" {
-			continue // "{def}" and the like: not a reference to follow
+		if referenceParam(searched, p) {
+			pids = append(pids, strconv.FormatInt(PID(searched, p), 10))
 		}
-		pids = append(pids, strconv.FormatInt(PID(searched, p), 10))
 	}
 	if len(pids) == 0 {
 		return cond{filter: f("1 = 0")}, nil
@@ -400,6 +398,14 @@ func (c *compiler) compartment(searched, typ string, ids []string, params []stri
 		alt = f(a+".ref_id IN ("+list+") AND "+a+".ref_type = ?", arg, typ)
 	}
 	return c.simple(TReference, a, "IN ("+strings.Join(pids, ", ")+")", []frag{alt}, outer, rankReference), nil
+}
+
+// referenceParam reports whether code is a reference search parameter of
+// typ: compartment definitions also name "{def}" and the like, which are
+// not references to follow.
+func referenceParam(typ, code string) bool {
+	sp, ok := fhir.LookupSearchParam(typ, code)
+	return ok && sp.Type == "reference"
 }
 
 // components resolves the component parameters of a composite parameter.

@@ -207,8 +207,8 @@ func CompartmentTypes(ctx context.Context, d Dialect, r Runner, typ, id string, 
 	var pids []int64
 	for t, codes := range params {
 		for _, code := range codes {
-			if sp, ok := fhir.LookupSearchParam(t, code); !ok || sp.Type != "reference" {
-				continue // "{def}" and the like
+			if !referenceParam(t, code) {
+				continue
 			}
 			pid := PID(t, code)
 			if _, dup := byPID[pid]; !dup {
