@@ -134,9 +134,7 @@ func (e *Engine) readCurrent(ctx context.Context, r store.Reader, op scope.Perm,
 	if err := e.allow(ctx, op, typ); err != nil {
 		return nil, err
 	}
-	if r == nil {
-		r = e.store
-	}
+	r = e.reader(r)
 	res, err := r.Read(ctx, typ, id)
 	if err != nil {
 		if errors.Is(err, store.ErrDeleted) {
@@ -158,9 +156,7 @@ func (e *Engine) readVersion(ctx context.Context, r store.Reader, typ, id string
 	if err := e.allow(ctx, opRead, typ); err != nil {
 		return nil, err
 	}
-	if r == nil {
-		r = e.store
-	}
+	r = e.reader(r)
 	res, err := r.VRead(ctx, typ, id, version)
 	if err != nil {
 		return nil, storeError(err, typ, id+"/_history/"+itoa(version))
@@ -210,6 +206,27 @@ func (e *Engine) historyPage(ctx context.Context, q store.HistoryQuery) (*store.
 	return page, nil
 }
 
+// reader is r, or the store when r is nil (outside a transaction).
+func (e *Engine) reader(r store.Reader) store.Reader {
+	if r == nil {
+		return e.store
+	}
+	return r
+}
+
+// compartmentTypes reports which of types have anything in the
+// compartment of Patient/id, through r; types outside the compartment, and
+// those the caller may not search, are left out without asking the store.
+func (e *Engine) compartmentTypes(ctx context.Context, r store.Reader, id string, types []string) (map[string]bool, error) {
+	params := map[string][]string{}
+	for _, typ := range types {
+		if ps := fhir.CompartmentParams("Patient", typ); len(ps) > 0 && e.allow(ctx, opSearch, typ) == nil {
+			params[typ] = ps
+		}
+	}
+	return e.reader(r).CompartmentTypes(ctx, "Patient", id, params)
+}
+
 // find runs a search through r (the store or a transaction) under the
 // caller's restriction. The searched type needs search access, and so does
 // every type a chain or _has passes through; included resources of types
@@ -225,9 +242,7 @@ func (e *Engine) find(ctx context.Context, r store.Reader, req store.SearchReque
 		return nil, err
 	}
 	req.Access = a
-	if r == nil {
-		r = e.store
-	}
+	r = e.reader(r)
 	res, err := r.Search(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("searching %s: %w", req.Query.Type, err)

@@ -50,17 +50,7 @@ func (e *Engine) everything(ctx context.Context, rd store.Reader, req *Request) 
 	// searches only those (a patient has resources of a handful of the
 	// compartment's sixty-odd types, and an empty search still costs a
 	// statement).
-	params := map[string][]string{}
-	for _, typ := range types[start:] {
-		if typ != selfStep && e.allow(ctx, opSearch, typ) == nil {
-			params[typ] = fhir.CompartmentParams("Patient", typ)
-		}
-	}
-	var from store.Reader = e.store
-	if rd != nil {
-		from = rd // inside a transaction (a Bundle entry)
-	}
-	present, err := from.CompartmentTypes(ctx, "Patient", req.ID, params)
+	present, err := e.compartmentTypes(ctx, rd, req.ID, types[start:])
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +90,7 @@ func (e *Engine) everything(ctx context.Context, rd store.Reader, req *Request) 
 				break
 			}
 			res, err := e.runSearch(ctx, rd, store.SearchRequest{Query: query, Cursor: cursor,
-				Compartment: &store.Compartment{Type: "Patient", ID: req.ID, Params: params[typ]}})
+				Compartment: &store.Compartment{Type: "Patient", ID: req.ID, Params: fhir.CompartmentParams("Patient", typ)}})
 			if err != nil {
 				return nil, err
 			}
