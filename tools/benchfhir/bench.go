@@ -44,7 +44,9 @@ type bench struct {
 	patients [][]byte // Patient bodies without id, for creates
 	txBodies [][]byte // transaction Bundles of 100 entries
 	values   searchValues
-	searches int // iterations per search query shape
+	searches int    // iterations per search query shape
+	only     string // |-separated parts of the names of the query shapes to measure ("": all)
+	warmup   bool   // run each shape's queries once unmeasured first
 
 	cpuprofile    string // if set, the CPU profile of the import is written here
 	searchprofile string // and that of the search phase here
@@ -295,7 +297,7 @@ func (b *bench) measure(ctx context.Context, name string, st store.Store, dir st
 		if err != nil {
 			return r, err
 		}
-		r.search, err = measureSearches(client, base, &b.values, b.searches)
+		r.search, err = measureSearches(client, base, &b.values, b.searches, b.only, b.warmup)
 		if perr := stopProfile(); perr != nil && err == nil {
 			err = perr
 		}
@@ -432,7 +434,11 @@ func printReport(w io.Writer, b *bench, rs []result) {
 		}
 	}
 	if b.searches > 0 {
-		fmt.Fprintf(w, "\nSearches: %d runs of each query shape with random real values, one client, sequential, loopback HTTP.\n", b.searches)
+		warm := ""
+		if b.warmup {
+			warm = ", measured after one unmeasured run of the same queries (-warmup)"
+		}
+		fmt.Fprintf(w, "\nSearches: %d runs of each query shape with random real values, one client, sequential, loopback HTTP%s.\n", b.searches, warm)
 	}
 }
 

@@ -25,6 +25,8 @@ func main() {
 	batch := flag.Int("batch", 0, "resources per import transaction (0: the importer's default)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the import phase (of the last backend) to this file")
 	searchprofile := flag.String("searchprofile", "", "write a CPU profile of the search phase (of the last backend) to this file")
+	only := flag.String("only", "", "measure only the search query shapes whose name contains one of these |-separated parts (e.g. \"chain|_has\")")
+	warmup := flag.Bool("warmup", false, "run each search query shape's queries once, unmeasured, before measuring them: the steady state of a running server instead of the first queries after its start")
 	keep := flag.String("keep", "", "keep the data set and databases in this folder (PostgreSQL: schema bench_keep) and reuse them on the next run instead of importing again; for iterating on search latency")
 	flag.Parse()
 
@@ -36,7 +38,7 @@ func main() {
 		*synthea = filepath.Join(root, "..", "shared", "data", "synthea-bulk-10")
 	}
 	ctx := context.Background()
-	b := &bench{copies: *copies, synthea: *synthea, pgURL: *pgURL, reads: *reads, creates: *creates, bundles: *bundles, searches: *searches, cpuprofile: *cpuprofile, searchprofile: *searchprofile, batch: *batch, keep: *keep}
+	b := &bench{copies: *copies, synthea: *synthea, pgURL: *pgURL, reads: *reads, creates: *creates, bundles: *bundles, searches: *searches, cpuprofile: *cpuprofile, searchprofile: *searchprofile, batch: *batch, keep: *keep, only: *only, warmup: *warmup}
 	if err := b.run(ctx, splitComma(*backends)); err != nil {
 		fail(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -124,11 +126,27 @@ type searchResult struct {
 	matches int
 }
 
-// measureSearches runs each query shape n times with random values.
-func measureSearches(client *http.Client, base string, v *searchValues, n int) ([]searchResult, error) {
-	rng := rand.New(rand.NewPCG(7, 8))
+// measureSearches runs each query shape n times with random values (the
+// same values on every run of the benchmark). only, when not empty, keeps
+// the shapes whose name contains one of its |-separated parts; warmup runs
+// a shape's n queries once before measuring them.
+func measureSearches(client *http.Client, base string, v *searchValues, n int, only string, warmup bool) ([]searchResult, error) {
+	src := rand.NewPCG(7, 8)
+	rng := rand.New(src)
 	var out []searchResult
 	for _, c := range searchCases {
+		if only != "" && !slices.ContainsFunc(strings.Split(only, "|"), func(p string) bool { return strings.Contains(c.name, p) }) {
+			continue
+		}
+		if warmup {
+			state := *src // the measured run repeats the warm-up's values
+			for range n {
+				if _, err := call(client, "GET", base+"/"+c.query(v, rng), nil, http.StatusOK); err != nil {
+					return nil, fmt.Errorf("%s (warm-up): %w", c.name, err)
+				}
+			}
+			*src = state
+		}
 		r := searchResult{c: c}
 		for i := 0; i < n; i++ {
 			q := c.query(v, rng)

@@ -124,6 +124,24 @@ DROP INDEX idx_date_lo;
 DROP INDEX idx_date_hi;
 CREATE INDEX idx_date_span ON idx_date (pid, span, lo, hi) INCLUDE (rid);
 `},
+	{4, "live resources by seq", `
+-- The live resources of a type in seq order, with their ids: a search walks
+-- candidates and turns a nested set's seqs into ids by index-only scans
+-- instead of a versions-table page, holding a body or two, per row.
+CREATE INDEX resources_live_seq ON resources (type, seq) INCLUDE (id) WHERE NOT deleted;
+`},
+	{5, "token statistics by parameter", `
+-- How often a code occurs depends on the parameter: "finished" is half the
+-- Encounter.status rows and no Condition.code row. Per-column statistics
+-- multiply the two frequencies, which made a Condition code held by ten
+-- thousand resources look like a hundred and chose plans that read all of
+-- them for a page of ten. A multivariate list of the commonest (pid, code)
+-- pairs, sampled widely, keeps such codes in view. ANALYZE fills it now;
+-- autovacuum keeps it current.
+CREATE STATISTICS idx_token_pid_code (mcv) ON pid, code FROM idx_token;
+ALTER STATISTICS idx_token_pid_code SET STATISTICS 1000;
+ANALYZE idx_token;
+`},
 }
 
 // migrate brings the schema up to date under a session advisory lock, so two

@@ -29,6 +29,16 @@ func (dialect) ByRID(string) string { return "" }
 // (type, seq) when the table is vacuumed).
 func (dialect) VersionsByType() string { return "" }
 
+// LiveBySeq: the planner picks the partial index itself.
+func (dialect) LiveBySeq() string { return "" }
+
+// PerRow makes the filter a scalar subquery: PostgreSQL turns an EXISTS in
+// WHERE into a semi-join, and with a skewed estimate (a common code counted
+// as rare) it hashes every match of the filter (thirty thousand conditions
+// for a page of fifty patients) before the scan returns its first row. A
+// scalar subquery is a subplan run per candidate.
+func (dialect) PerRow(filter string) string { return "(SELECT " + filter + ")" }
+
 // ProbeDrivers: PostgreSQL turns IN and EXISTS into semi-joins and orders
 // them from its statistics.
 func (dialect) ProbeDrivers() bool { return false }

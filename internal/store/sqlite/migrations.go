@@ -119,6 +119,13 @@ DROP INDEX idx_date_lo;
 DROP INDEX idx_date_hi;
 CREATE INDEX idx_date_span ON idx_date (pid, span, lo, hi);
 `},
+	{4, "live resources by seq", `
+-- The live resources of a type in seq order, with their ids (the primary
+-- key rides along in every index of a WITHOUT ROWID table): a search walks
+-- candidates and turns a nested set's seqs into ids through dense index
+-- pages instead of a versions-table page, holding a body or two, per row.
+CREATE INDEX resources_live_seq ON resources (type, seq) WHERE deleted = 0;
+`},
 }
 
 // migrate brings the schema up to date. Each step runs in its own

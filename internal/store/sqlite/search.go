@@ -36,6 +36,13 @@ func (dialect) ByRID(table string) string { return " INDEXED BY sqlite_autoindex
 // which read a table page per row.
 func (dialect) VersionsByType() string { return " INDEXED BY resource_versions_type_seq" }
 
+// LiveBySeq pins the partial index of live resources: SQLite would rather
+// read the primary key of the type's resources in id order.
+func (dialect) LiveBySeq() string { return " INDEXED BY resources_live_seq" }
+
+// PerRow: SQLite runs an EXISTS per row of the scan anyway.
+func (dialect) PerRow(filter string) string { return filter }
+
 // ProbeDrivers: SQLite does not reorder EXISTS subqueries, so the engine
 // picks the driving clause by counting.
 func (dialect) ProbeDrivers() bool { return true }

@@ -50,11 +50,15 @@ type cond struct {
 	// the matching resources (it may drive the query).
 	set  *frag
 	rank int
-	// inner, on a _has, is the rid set of the resources that must point at
-	// a match: testing one candidate walks every resource that points at
-	// it, so a page scans few candidates (scanWindow), and none when inner
-	// is small (see Search).
+	// inner, on a chain or _has, is the nested rid set that the set
+	// computes first: the rids of the resources a chain's references must
+	// reach, of those that must point at a _has's match. When it is small
+	// the set is cheap, and a page is read from it instead of a scan (see
+	// Search).
 	inner *frag
+	// window is how many candidates a page of count driven by this nested
+	// clause scans before it turns to the set.
+	window func(count int) int
 }
 
 // compiler turns clauses into SQL. Aliases are unique per query so that
@@ -250,15 +254,18 @@ func (c *compiler) missing(cl *search.Clause, outer string) (cond, error) {
 func (c *compiler) chain(cl *search.Clause, outer string) (cond, error) {
 	pid := PID(cl.Type, cl.Param.Code)
 	r := c.alias("r")
-	var sets, filters []frag
+	var sets, filters, inners []frag
 	for _, hop := range cl.Chain {
 		inner, _, err := c.setOf(hop.Next)
 		if err != nil {
 			return cond{}, err
 		}
+		inners = append(inners, inner)
 		x := c.alias("x")
-		s := f(fmt.Sprintf("SELECT %s.rid FROM idx_reference %s WHERE %s.pid = %d AND %s.ref_type = ? AND %s.ref_id IN (SELECT %s.id FROM resource_versions %s WHERE %s.seq IN (",
-			r, r, r, pid, r, r, x, x, x), hop.Type)
+		// The nested set holds seqs of live resources of the hop type; their
+		// ids come from the live index, not from a versions-table page each.
+		s := f(fmt.Sprintf("SELECT %s.rid FROM idx_reference %s WHERE %s.pid = %d AND %s.ref_type = ? AND %s.ref_id IN (SELECT %s.id FROM %s AND %s.seq IN (",
+			r, r, r, pid, r, r, x, liveFrom(c.d, x), x), hop.Type, hop.Type)
 		s.sql += inner.sql + "))"
 		s.args = append(s.args, inner.args...)
 		sets = append(sets, s)
@@ -277,6 +284,10 @@ func (c *compiler) chain(cl *search.Clause, outer string) (cond, error) {
 			fl.args = append(fl.args, rf.args...)
 		}
 		fl.sql += ")"
+		// Per referenced resource: a planner that flattens the hops into
+		// joins drives them from its guess at the smallest, and a guess
+		// made through three semi-joins is one row, whatever the data.
+		fl.sql = c.d.PerRow(fl.sql)
 		filters = append(filters, fl)
 	}
 	set := join(" UNION ALL ", sets)
@@ -284,7 +295,8 @@ func (c *compiler) chain(cl *search.Clause, outer string) (cond, error) {
 	filter := f(fmt.Sprintf("EXISTS (SELECT 1 FROM idx_reference %s%s WHERE %s.rid = %s AND %s.pid = %d AND (", r, c.d.ByRID("idx_reference"), r, outer, r, pid))
 	filter.sql += or.sql + "))"
 	filter.args = or.args
-	return cond{filter: filter, set: &set, rank: rankNested}, nil
+	inner := join(" UNION ALL ", inners)
+	return cond{filter: filter, set: &set, rank: rankNested, inner: &inner, window: chainWindow}, nil
 }
 
 // has: some resource of Has.Type whose Has.Param points at the candidate
@@ -307,16 +319,19 @@ func (c *compiler) has(cl *search.Clause, outer string) (cond, error) {
 	if err != nil {
 		return cond{}, err
 	}
-	filter := f(fmt.Sprintf("EXISTS (SELECT 1 FROM resource_versions %s JOIN idx_reference %s ON %s.ref_id = %s.id AND %s.ref_type = %s.type WHERE %s.seq = %s AND %s.pid = %d AND ",
-		y, r2, r2, y, r2, y, y, outer, r2, pid))
-	filter.sql += fc.filter.sql
-	filter.args = fc.filter.args
+	// The candidate's id is a scalar subquery, so the planner has one way
+	// in: from the candidate to the references that point at it, never
+	// from every reference of the parameter outwards.
+	filter := f(fmt.Sprintf("EXISTS (SELECT 1 FROM idx_reference %s WHERE %s.pid = %d AND %s.ref_type = ? AND %s.ref_id = (SELECT %s.id FROM %s AND %s.seq = %s) AND ",
+		r2, r2, pid, r2, r2, y, liveFrom(c.d, y), y, outer), cl.Type, cl.Type)
+	filter.sql += c.d.PerRow(fc.filter.sql)
+	filter.args = append(filter.args, fc.filter.args...)
 	if rf, ok := c.restrict(h.Type, r2+".rid"); ok {
 		filter.sql += " AND " + rf.sql
 		filter.args = append(filter.args, rf.args...)
 	}
 	filter.sql += ")"
-	return cond{filter: filter, set: &set, rank: rankNested, inner: &inner}, nil
+	return cond{filter: filter, set: &set, rank: rankNested, inner: &inner, window: scanWindow}, nil
 }
 
 // composite: every component of one composite entry (same rid and ord)

@@ -33,6 +33,16 @@ type Dialect interface {
 	// VersionsByType is appended to "FROM resource_versions v" where the
 	// query knows v.type and looks up seqs: it pins the (type, seq) index.
 	VersionsByType() string
+	// LiveBySeq is appended to "FROM resources x" where the query reads
+	// live resources of a known type by seq (x.type = ?, x.deleted false,
+	// seq bounds): it pins the resources_live_seq index, which also holds
+	// the ids.
+	LiveBySeq() string
+	// PerRow wraps a filter that a scan tests on each candidate in turn
+	// (see scanPage), so that the planner runs it once per candidate and
+	// the scan stops when the page is full, instead of computing the
+	// filter's whole set first to join it.
+	PerRow(filter string) string
 	// ProbeDrivers tells the engine to choose the driving clause itself by
 	// counting (capped) candidate rows, for planners that do not reorder
 	// semi-joins.

@@ -76,19 +76,19 @@ func Search(ctx context.Context, d Dialect, r Runner, now func() time.Time, req 
 		}
 	}
 	var rows []KeyRow
-	scan, window := nestedDriver(conds, driver) && len(keys) == 0 && (cur == nil || !cur.Prev), ScanWindow
-	if scan && conds[driver].inner != nil {
-		// _has: a small inner set makes the nested set cheap to compute,
-		// and a scan would test candidates that nothing points at.
+	scan := nestedDriver(conds, driver) && len(keys) == 0 && (cur == nil || !cur.Prev)
+	if scan {
+		// A small inner set makes the nested set cheap to compute, and a
+		// scan would test candidates that cannot match.
 		inner := conds[driver].inner
-		n, err := r.Int(ctx, d.Rebind("SELECT COUNT(*) FROM ("+inner.sql+" LIMIT "+fmt.Sprint(HasInnerProbe)+") p"), inner.args)
+		n, err := r.Int(ctx, d.Rebind("SELECT COUNT(*) FROM ("+inner.sql+" LIMIT "+fmt.Sprint(InnerProbe)+") p"), inner.args)
 		if err != nil {
 			return nil, fmt.Errorf("search %s: probe: %w", q.Type, err)
 		}
-		scan, window = n >= int64(HasInnerProbe), scanWindow(count)
+		scan = n >= int64(InnerProbe)
 	}
 	if scan {
-		rows, err = scanPage(ctx, d, r, q.Type, conds, base, cur, count, window)
+		rows, err = scanPage(ctx, d, r, q.Type, conds, base, cur, count, conds[driver].window(count))
 	} else {
 		rows, err = page(ctx, d, r, base, keys, cur, count)
 	}
@@ -234,25 +234,35 @@ func total(ctx context.Context, d Dialect, r Runner, base frag, set *frag, estim
 // so that tests can cross the boundary with little data.
 var ScanWindow = 2000
 
-// HasInnerProbe is the size from which the inner set of a _has is worth a
-// scan: computing the nested set costs a probe per inner resource, a scan
-// window about four pages of candidates times the resources pointing at
-// each (a patient has tens to hundreds of conditions). A variable so that
-// tests can make every _has scan.
-var HasInnerProbe = 4096
+// InnerProbe is the size from which the inner set of a chain or _has is
+// worth a scan: computing the nested set costs a few index probes per
+// inner resource (a _has: the resource it points at; a chain: the id of
+// the resource reached, then the references to it), a scan a window of
+// candidates times a few probes each. A variable so that tests can make
+// every nested search scan, or none.
+var InnerProbe = 4096
+
+// chainWindow is the scan window of a chain: testing a candidate costs a
+// few probes whatever the data, and the nested set it would otherwise
+// compute is large (InnerProbe resources or more of the middle hop).
+func chainWindow(int) int { return ScanWindow }
 
 // scanWindow is the window of a page of count driven by a _has whose inner
 // set is large: four pages' worth, at least 64. Testing a candidate there
 // walks every resource that points at it (a patient's hundreds of
 // conditions), so the window is a small bet that matches are dense (a
-// quarter of the type or more); past it the nested set is computed. A
-// chain's candidate costs a few probes whatever the data, and its nested
-// set is costly to compute (every resource of the middle hop), so a chain
-// keeps the long window. Matches come in clumps (one patient's resources
-// are written together), so the density a window sees does not predict
-// the next one, and no second window is tried.
+// quarter of the type or more); past it the nested set is computed.
+// Matches come in clumps (one patient's resources are written together),
+// so the density a window sees does not predict the next one, and no
+// second window is tried.
 func scanWindow(count int) int {
 	return min(ScanWindow, max(4*(count+1), 64))
+}
+
+// liveFrom is "resources <alias> WHERE" the live resources of one type
+// (the first "?"), read through the live index by seq.
+func liveFrom(d Dialect, alias string) string {
+	return "resources " + alias + d.LiveBySeq() + " WHERE " + alias + ".type = ? AND " + alias + ".deleted = " + d.False()
 }
 
 func nestedDriver(conds []cond, driver int) bool {
@@ -275,21 +285,22 @@ func scanPage(ctx context.Context, d Dialect, r Runner, typ string, conds []cond
 			from--
 		}
 	}
-	// The window's upper bound: the seq of the window's last version of the
-	// type after the cursor (none: the window reaches the end).
-	hi, err := r.Int(ctx, d.Rebind(fmt.Sprintf("SELECT COALESCE((SELECT w.seq FROM resource_versions w WHERE w.type = ? AND w.seq > ? ORDER BY w.seq LIMIT 1 OFFSET %d), -1)", window-1)), []any{typ, from})
+	// The window's upper bound: the seq of the window's last live resource
+	// of the type after the cursor (none: the window reaches the end).
+	hi, err := r.Int(ctx, d.Rebind(fmt.Sprintf("SELECT COALESCE((SELECT w.seq FROM %s AND w.seq > ? ORDER BY w.seq LIMIT 1 OFFSET %d), -1)", liveFrom(d, "w"), window-1)), []any{typ, from})
 	if err != nil {
 		return nil, err
 	}
-	scan := f("FROM resource_versions v WHERE v.type = ? AND v.seq > ? AND v.deleted = "+d.False()+
-		" AND v.seq = (SELECT c.seq FROM resources c WHERE c.type = v.type AND c.id = v.id)", typ, from)
+	// Candidates come from the live index: dense, and only current
+	// versions, so no version row is read until a candidate matches.
+	scan := f("FROM "+liveFrom(d, "v")+" AND v.seq > ?", typ, from)
 	if hi >= 0 {
 		scan.sql += " AND v.seq <= ?"
 		scan.args = append(scan.args, hi)
 	}
 	parts := []frag{scan}
 	for _, cd := range conds {
-		parts = append(parts, cd.filter)
+		parts = append(parts, frag{d.PerRow(cd.filter.sql), cd.filter.args})
 	}
 	q := join(" AND ", parts)
 	q.sql = "SELECT v.seq " + q.sql + " ORDER BY v.seq LIMIT ?"

@@ -201,4 +201,6 @@ func (testDialect) Contains(col string) string        { return "contains(" + col
 func (testDialect) False() string                     { return "0" }
 func (testDialect) ByRID(string) string               { return "" }
 func (testDialect) VersionsByType() string            { return "" }
+func (testDialect) LiveBySeq() string                 { return "" }
+func (testDialect) PerRow(filter string) string       { return filter }
 func (testDialect) ProbeDrivers() bool                { return false }
