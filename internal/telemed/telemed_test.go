@@ -440,7 +440,10 @@ func TestWebhookSurvivesRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st2.Close()
+	// A cleanup, not a defer: cleanups run after the test's defers, last
+	// registered first, so the app (and its audit writer) that openWorld
+	// registers closes before the store it writes to.
+	t.Cleanup(func() { st2.Close() })
 	w2 := openWorld(t, st2, dir, rcv, hooks.URL)
 	if err := w2.a.Outbox.Flush(t.Context()); err != nil {
 		t.Fatal(err)
@@ -464,7 +467,7 @@ func TestRuntimeWebhooks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() }) // after the app's cleanup (see TestWebhookSurvivesRestart)
 	w := openWorld(t, st, dir, rcv, hooks.URL)
 	w.seed()
 	base := strings.Replace(hooks.URL, "http://", "http://hook:pw@", 1)
