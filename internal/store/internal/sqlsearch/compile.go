@@ -331,7 +331,7 @@ func (c *compiler) has(cl *search.Clause, outer string) (cond, error) {
 		filter.args = append(filter.args, rf.args...)
 	}
 	filter.sql += ")"
-	return cond{filter: filter, set: &set, rank: rankNested, inner: &inner, window: scanWindow}, nil
+	return cond{filter: filter, set: &set, rank: rankNested, inner: &inner, window: hasWindow}, nil
 }
 
 // composite: every component of one composite entry (same rid and ord)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/housecall/housecall/internal/fhir"
@@ -80,8 +81,7 @@ func Search(ctx context.Context, d Dialect, r Runner, now func() time.Time, req 
 	if scan {
 		// A small inner set makes the nested set cheap to compute, and a
 		// scan would test candidates that cannot match.
-		inner := conds[driver].inner
-		n, err := r.Int(ctx, d.Rebind("SELECT COUNT(*) FROM ("+inner.sql+" LIMIT "+fmt.Sprint(InnerProbe)+") p"), inner.args)
+		n, err := countUpTo(ctx, d, r, *conds[driver].inner, InnerProbe)
 		if err != nil {
 			return nil, fmt.Errorf("search %s: probe: %w", q.Type, err)
 		}
@@ -168,8 +168,7 @@ func chooseDriver(ctx context.Context, d Dialect, r Runner, conds []cond) (int, 
 	}
 	var bestN int64 = -1
 	for _, i := range probes {
-		s := conds[i].set
-		n, err := r.Int(ctx, d.Rebind("SELECT COUNT(*) FROM ("+s.sql+" LIMIT "+fmt.Sprint(probeLimit)+") p"), s.args)
+		n, err := countUpTo(ctx, d, r, *conds[i].set, probeLimit)
 		if err != nil {
 			return 0, fmt.Errorf("probe: %w", err)
 		}
@@ -178,6 +177,11 @@ func chooseDriver(ctx context.Context, d Dialect, r Runner, conds []cond) (int, 
 		}
 	}
 	return best, nil
+}
+
+// countUpTo counts the rows of set, stopping at limit: a probe of its size.
+func countUpTo(ctx context.Context, d Dialect, r Runner, set frag, limit int) (int64, error) {
+	return r.Int(ctx, d.Rebind("SELECT COUNT(*) FROM ("+set.sql+" LIMIT "+strconv.Itoa(limit)+") p"), set.args)
 }
 
 // baseFrom is "FROM ... WHERE ..." over alias v (columns seq and id) of
@@ -247,7 +251,7 @@ var InnerProbe = 4096
 // compute is large (InnerProbe resources or more of the middle hop).
 func chainWindow(int) int { return ScanWindow }
 
-// scanWindow is the window of a page of count driven by a _has whose inner
+// hasWindow is the window of a page of count driven by a _has whose inner
 // set is large: four pages' worth, at least 64. Testing a candidate there
 // walks every resource that points at it (a patient's hundreds of
 // conditions), so the window is a small bet that matches are dense (a
@@ -255,7 +259,7 @@ func chainWindow(int) int { return ScanWindow }
 // Matches come in clumps (one patient's resources are written together),
 // so the density a window sees does not predict the next one, and no
 // second window is tried.
-func scanWindow(count int) int {
+func hasWindow(count int) int {
 	return min(ScanWindow, max(4*(count+1), 64))
 }
 
