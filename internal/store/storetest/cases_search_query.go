@@ -171,6 +171,9 @@ func testSearchTotal(f *fixture) {
 		}
 		f.index("Observation", "o"+strconv.Itoa(i), eTok("code", "", code, ""))
 	}
+	// Several index rows of one resource match: it counts once.
+	f.index("Observation", "o7", eTok("code", "s1", "a", ""), eTok("code", "s2", "a", ""))
+	f.index("Observation", "o8", eTok("code", "", "a", ""), eTok("code", "", "b", ""))
 	check := func(raw string, total int64, matches int) {
 		f.t.Helper()
 		res := f.search(f.s, "Observation", raw, "")
@@ -178,14 +181,15 @@ func testSearchTotal(f *fixture) {
 			f.t.Errorf("%s: total %d with %d matches, want %d with %d", raw, res.Total, len(res.Matches), total, matches)
 		}
 	}
-	check("code=a", -1, 4)
-	check("code=a&_total=none", -1, 4)
-	check("code=a&_total=accurate&_count=1", 4, 1)
-	check("code=b&_total=accurate", 3, 3)
-	check("_total=accurate&_count=2", 7, 2)
-	check("code=a&_summary=count", 4, 0)
+	check("code=a", -1, 6)
+	check("code=a&_total=none", -1, 6)
+	check("code=a&_total=accurate&_count=1", 6, 1)
+	check("code=b&_total=accurate", 4, 4)
+	check("code=a,b&_total=accurate", 9, 9)
+	check("_total=accurate&_count=2", 9, 2)
+	check("code=a&_summary=count", 6, 0)
 	check("code=c&_total=accurate", 0, 0)
-	check("code=a&_count=0&_total=accurate", 4, 0)
+	check("code=a&_count=0&_total=accurate", 6, 0)
 	res := f.search(f.s, "Observation", "code=a&_total=estimate", "")
 	if res.Total < 0 {
 		f.t.Errorf("_total=estimate gave no total")

@@ -218,7 +218,11 @@ func setOnly(conds []cond, driver int) *frag {
 
 // total counts the matches. A query that is one clause's rid set is counted
 // on the index alone: its rows exist only for current resources of the
-// searched type, so the versions table need not be visited per match.
+// searched type, so the versions table need not be visited per match. A
+// resource can hold several matching index rows, so its rids are counted
+// once each: COUNT(DISTINCT) sorts them, where a DISTINCT subquery made
+// PostgreSQL build a hash table (the 29,680 conditions of the commonest
+// code: 13–20 ms against 4–6 ms).
 func total(ctx context.Context, d Dialect, r Runner, base frag, set *frag, estimate bool) (int64, error) {
 	if estimate {
 		n, ok, err := r.Estimate(ctx, d.Rebind("SELECT 1 "+base.sql), base.args)
@@ -227,7 +231,7 @@ func total(ctx context.Context, d Dialect, r Runner, base frag, set *frag, estim
 		}
 	}
 	if set != nil {
-		return r.Int(ctx, d.Rebind("SELECT COUNT(*) FROM (SELECT DISTINCT * FROM ("+set.sql+") s) c"), set.args)
+		return r.Int(ctx, d.Rebind("WITH s(rid) AS ("+set.sql+") SELECT COUNT(DISTINCT rid) FROM s"), set.args)
 	}
 	return r.Int(ctx, d.Rebind("SELECT COUNT(*) "+base.sql), base.args)
 }
