@@ -82,11 +82,17 @@ export async function waitValue(page, label, timeoutMs = 10000) {
  */
 export async function patientToWaitingRoom(who, link, { given, reason, intake, shot }) {
   const page = who.page;
-  let checkInAt = 0;
+  // Whether the app sent the check-in is seen here; when it did is read
+  // from the page's own resource timing (below), on the browser's clock like
+  // the provider page's notice time. Node's arrival time for the request
+  // event can lag the browser by hundreds of milliseconds on a loaded
+  // machine, after the notice already showed.
+  let checkInSent = false;
   const onRequest = (r) => {
-    if (!checkInAt && r.method() === "POST" && /\/check-in$/.test(bare(r.url()))) checkInAt = Date.now();
+    if (r.method() === "POST" && CHECK_IN.test(bare(r.url()))) checkInSent = true;
   };
   page.on("request", onRequest);
+  await page.addInitScript(() => performance.setResourceTimingBufferSize(10000));
   let shotMs = 0;
   // Same signature as shot: deviceCheck takes either.
   const snap = async (w, name) => {
@@ -133,9 +139,18 @@ export async function patientToWaitingRoom(who, link, { given, reason, intake, s
   await page.getByText(/Your provider will be with you shortly|You are number \d+ in line/i).first().waitFor();
   await snap(who, "waiting-room");
   page.off("request", onRequest);
-  if (!checkInAt) throw new Error("the waiting room showed without a check-in request");
+  if (!checkInSent) throw new Error("the waiting room showed without a check-in request");
+  // The entry appears once the response has been read, which on a loaded
+  // machine can be after the waiting room already shows.
+  const sent = await page.waitForFunction((re) => {
+    const e = performance.getEntriesByType("resource").find((e) => new RegExp(re).test(new URL(e.name).pathname));
+    return e ? Math.round(performance.timeOrigin + e.startTime) : 0;
+  }, CHECK_IN.source);
+  const checkInAt = await sent.jsonValue();
   return { ms, phases, checkInAt, answers };
 }
+
+const CHECK_IN = /\/check-in$/;
 
 // The device check's network test may take seconds on a busy machine;
 // "Continue" is enabled once it has a verdict.
