@@ -92,6 +92,7 @@ export async function patientToWaitingRoom(who, link, { given, reason, intake, s
     if (r.method() === "POST" && CHECK_IN.test(bare(r.url()))) checkInSent = true;
   };
   page.on("request", onRequest);
+  // The default buffer keeps 250 entries and drops later ones.
   await page.addInitScript(() => performance.setResourceTimingBufferSize(10000));
   let shotMs = 0;
   // Same signature as shot: deviceCheck takes either.
@@ -142,8 +143,9 @@ export async function patientToWaitingRoom(who, link, { given, reason, intake, s
   if (!checkInSent) throw new Error("the waiting room showed without a check-in request");
   // The entry appears once the response has been read, which on a loaded
   // machine can be after the waiting room already shows.
-  const sent = await page.waitForFunction((re) => {
-    const e = performance.getEntriesByType("resource").find((e) => new RegExp(re).test(new URL(e.name).pathname));
+  const sent = await page.waitForFunction((source) => {
+    const re = new RegExp(source);
+    const e = performance.getEntriesByType("resource").find((e) => re.test(new URL(e.name).pathname));
     return e ? Math.round(performance.timeOrigin + e.startTime) : 0;
   }, CHECK_IN.source);
   const checkInAt = await sent.jsonValue();
